@@ -36,3 +36,13 @@ lint:
 
 clean:
 	rm -rf $(BIN)
+
+# Regenerate the gRPC code from ctl/*.proto (protoc from Debian's
+# protobuf-compiler; plugins from the Go module proxy).
+proto:
+	command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)
+	GOFLAGS= $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	GOFLAGS= $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc --proto_path=ctl \
+		--go_out=ctl/ctlpb --go_opt=paths=source_relative \
+		--go-grpc_out=ctl/ctlpb --go-grpc_opt=paths=source_relative ctl/gvs.proto

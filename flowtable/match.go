@@ -19,6 +19,13 @@ func (m *Match) Set(f *Field, v, mask Value) {
 // SetExact constrains field f to exactly v.
 func (m *Match) SetExact(f *Field, v Value) { m.Set(f, v, f.FullMask()) }
 
+// SetBits constrains bits [ofs, ofs+n) of field f to the low n bits of v,
+// leaving the field's other bits as they were.
+func (m *Match) SetBits(f *Field, ofs, n int, v Value) {
+	m.Mask.SetBits(f, ofs, n, OnesValue(n))
+	m.Value.SetBits(f, ofs, n, v)
+}
+
 // Get returns the value and mask of field f.
 func (m *Match) Get(f *Field) (v, mask Value) { return m.Value.Get(f), m.Mask.Get(f) }
 

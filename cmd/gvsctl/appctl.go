@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/spf13/cobra"
+
+	"github.com/gvs-project/gvs/ctl/ctlpb"
+)
+
+func (c *cli) appctlCmds() []*cobra.Command {
+	fdbShow := &cobra.Command{Use: "fdb-show BRIDGE", Aliases: []string{"fdb/show"}, Short: "Show the MAC learning table (ovs-appctl fdb/show)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := c.dp.FDBShow(ctx(cmd), &ctlpb.FDBShowRequest{Bridge: args[0]})
+			if err != nil || c.json(r) {
+				return err
+			}
+			fmt.Fprint(c.out, r.Text)
+			return nil
+		}}
+	fdbFlush := &cobra.Command{Use: "fdb-flush [BRIDGE]", Aliases: []string{"fdb/flush"}, Short: "Empty the MAC learning table", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ctlpb.FDBFlushRequest{}
+			if len(args) == 1 {
+				req.Bridge = args[0]
+			}
+			if _, err := c.dp.FDBFlush(ctx(cmd), req); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.out, "table successfully flushed")
+			return nil
+		}}
+	var packet string
+	trace := &cobra.Command{Use: "trace BRIDGE FLOW | trace BRIDGE in_port=PORT --packet HEX", Aliases: []string{"ofproto/trace"},
+		Short: "Explain what the pipeline does with a packet (ovs-appctl ofproto/trace)", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ctlpb.TraceRequest{Bridge: args[0]}
+			if packet != "" {
+				in, ok := strings.CutPrefix(args[1], "in_port=")
+				if !ok {
+					return fmt.Errorf("with --packet, the second argument must be in_port=PORT")
+				}
+				f, err := parseHex(packet)
+				if err != nil {
+					return err
+				}
+				req.InPort, req.Frame = in, f
+			} else {
+				req.Flow = args[1]
+			}
+			r, err := c.dp.Trace(ctx(cmd), req)
+			if err != nil || c.json(r) {
+				return err
+			}
+			fmt.Fprint(c.out, r.Text)
+			return nil
+		}}
+	trace.Flags().StringVar(&packet, "packet", "", "trace this frame (hex) instead of a flow")
+	drops := &cobra.Command{Use: "drops [BRIDGE]", Aliases: []string{"drops/show"}, Short: "Packets dropped, by reason", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ctlpb.DropsRequest{}
+			if len(args) == 1 {
+				req.Bridge = args[0]
+			}
+			r, err := c.dp.Drops(ctx(cmd), req)
+			if err != nil || c.json(r) {
+				return err
+			}
+			for _, b := range r.Bridges {
+				fmt.Fprintf(c.out, "%s:\n", b.Bridge)
+				var names []string
+				for n := range b.Reasons {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				for _, n := range names {
+					fmt.Fprintf(c.out, "  %-14s %d\n", n, b.Reasons[n])
+				}
+				fmt.Fprintf(c.out, "  %-14s %d\n", "malformed", b.Malformed)
+			}
+			return nil
+		}}
+	var count uint32
+	var write, dir string
+	capture := &cobra.Command{Use: "capture BRIDGE PORT [-c N] [-w FILE]", Short: "Capture a port's frames as pcap (stdout by default: | tcpdump -r -)", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out io.Writer = os.Stdout
+			if write != "" && write != "-" {
+				f, err := os.Create(write)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				out = f
+			}
+			bw := bufio.NewWriter(out)
+			defer bw.Flush()
+			w := pcapgo.NewWriter(bw)
+			if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+				return err
+			}
+			bw.Flush()
+			st, err := c.dp.Capture(ctx(cmd), &ctlpb.CaptureRequest{Bridge: args[0], Port: args[1], Count: count, Direction: dir})
+			if err != nil {
+				return err
+			}
+			for {
+				f, err := st.Recv()
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, f.UnixNanos), CaptureLength: len(f.Data), Length: len(f.Data)}
+				if err := w.WritePacket(ci, f.Data); err != nil {
+					return err
+				}
+				bw.Flush()
+			}
+		}}
+	capture.Flags().Uint32VarP(&count, "count", "c", 0, "stop after N frames")
+	capture.Flags().StringVarP(&write, "write", "w", "", "write the pcap to FILE instead of stdout")
+	capture.Flags().StringVar(&dir, "direction", "both", "rx, tx or both")
+	dumpCT := &cobra.Command{Use: "dump-conntrack [zone=N]", Aliases: []string{"dpctl/dump-conntrack"}, Short: "List connection-tracking entries", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return fmt.Errorf("connection tracking is not part of this gvsd yet")
+		}}
+	flushCT := &cobra.Command{Use: "flush-conntrack [zone=N]", Aliases: []string{"dpctl/flush-conntrack"}, Short: "Delete connection-tracking entries", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return fmt.Errorf("connection tracking is not part of this gvsd yet")
+		}}
+	cmds := []*cobra.Command{fdbShow, fdbFlush, trace, drops, capture, dumpCT, flushCT}
+	for _, x := range cmds {
+		x.GroupID = "appctl"
+	}
+	return cmds
+}

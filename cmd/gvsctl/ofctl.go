@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gvs-project/gvs/ctl/ctlpb"
+	"github.com/gvs-project/gvs/datapath"
+)
+
+// readFlowFile reads flows from a file ("-" = stdin): one per line, blank
+// lines and # comments skipped; the daemon parses them.
+func readFlowFile(name string) ([]string, error) {
+	var r io.Reader = os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	var lines []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines, sc.Err()
+}
+
+func (c *cli) ofctlCmds() []*cobra.Command {
+	var strict, noStats, names bool
+	var proto string
+	addFlow := &cobra.Command{Use: "add-flow BRIDGE FLOW", Short: "Add a flow", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := c.fl.ModFlows(ctx(cmd), &ctlpb.ModFlowsRequest{Bridge: args[0], Flows: []string{args[1]}, Command: "add"})
+			return err
+		}}
+	addFlows := &cobra.Command{Use: "add-flows BRIDGE FILE|-", Short: "Add the flows of a file, all or none", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lines, err := readFlowFile(args[1])
+			if err != nil {
+				return err
+			}
+			_, err = c.fl.ModFlows(ctx(cmd), &ctlpb.ModFlowsRequest{Bridge: args[0], Flows: lines, Command: "add"})
+			return err
+		}}
+	modFlows := &cobra.Command{Use: "mod-flows [--strict] BRIDGE FLOW", Short: "Modify the actions of matching flows", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := c.fl.ModFlows(ctx(cmd), &ctlpb.ModFlowsRequest{Bridge: args[0], Flows: []string{args[1]}, Command: "modify", Strict: strict})
+			return err
+		}}
+	delFlows := &cobra.Command{Use: "del-flows [--strict] BRIDGE [MATCH]", Short: "Delete matching flows (all without a match)", Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ctlpb.ModFlowsRequest{Bridge: args[0], Command: "delete", Strict: strict}
+			if len(args) == 2 {
+				req.Flows = []string{args[1]}
+			}
+			_, err := c.fl.ModFlows(ctx(cmd), req)
+			return err
+		}}
+	replaceFlows := &cobra.Command{Use: "replace-flows BRIDGE FILE|-", Short: "Replace every flow atomically", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lines, err := readFlowFile(args[1])
+			if err != nil {
+				return err
+			}
+			_, err = c.fl.ReplaceFlows(ctx(cmd), &ctlpb.ReplaceFlowsRequest{Bridge: args[0], Flows: lines})
+			return err
+		}}
+	dumpFlows := &cobra.Command{Use: "dump-flows BRIDGE [MATCH]", Short: "Print flows as ovs-ofctl dump-flows does", Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			of13, err := parseProto(proto)
+			if err != nil {
+				return err
+			}
+			req := &ctlpb.DumpFlowsRequest{Bridge: args[0], NoStats: noStats, Openflow13: of13, Names: names}
+			if len(args) == 2 {
+				req.Match = args[1]
+			}
+			r, err := c.fl.DumpFlows(ctx(cmd), req)
+			if err != nil || c.json(r) {
+				return err
+			}
+			// Like ovs-ofctl when not on a terminal: a header unless
+			// --no-stats or --names.
+			if !noStats && !names {
+				if of13 {
+					fmt.Fprintln(c.out, "OFPST_FLOW reply (OF1.3) (xid=0x2):")
+				} else {
+					fmt.Fprintln(c.out, "NXST_FLOW reply (xid=0x4):")
+				}
+			}
+			for _, l := range r.Lines {
+				fmt.Fprintln(c.out, l)
+			}
+			return nil
+		}}
+	dumpFlows.Flags().BoolVar(&noStats, "no-stats", false, "omit cookie (when 0), duration and counters")
+	dumpFlows.Flags().BoolVar(&names, "names", false, "print port names instead of numbers")
+	dumpFlows.Flags().StringVarP(&proto, "protocols", "O", "", "print as this OpenFlow version does (OpenFlow10 default, OpenFlow13)")
+	for _, x := range []*cobra.Command{modFlows, delFlows} {
+		x.Flags().BoolVar(&strict, "strict", false, "match priority and every field exactly")
+	}
+	dumpTables := &cobra.Command{Use: "dump-tables BRIDGE", Short: "Per-table flow and lookup counters", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := c.fl.DumpTables(ctx(cmd), &ctlpb.DumpTablesRequest{Bridge: args[0]})
+			if err != nil || c.json(r) {
+				return err
+			}
+			fmt.Fprintf(c.out, "OFPST_TABLE reply (xid=0x2):\n%s", r.Text)
+			return nil
+		}}
+	dumpPorts := &cobra.Command{Use: "dump-ports BRIDGE [PORT]", Short: "Port counters", Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ctlpb.DumpPortsRequest{Bridge: args[0]}
+			if len(args) == 2 {
+				req.Port = args[1]
+			}
+			r, err := c.dp.DumpPorts(ctx(cmd), req)
+			if err != nil || c.json(r) {
+				return err
+			}
+			fmt.Fprint(c.out, r.Text)
+			return nil
+		}}
+	var pcapFile string
+	packetOut := &cobra.Command{Use: "packet-out BRIDGE in_port=PORT [HEX] [--pcap FILE]", Short: "Inject frames as if received on a port", Args: cobra.RangeArgs(2, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, ok := strings.CutPrefix(args[1], "in_port=")
+			if !ok {
+				return fmt.Errorf("second argument must be in_port=PORT, not %q", args[1])
+			}
+			req := &ctlpb.PacketOutRequest{Bridge: args[0], InPort: in}
+			if len(args) == 3 {
+				f, err := parseHex(args[2])
+				if err != nil {
+					return err
+				}
+				req.Frames = append(req.Frames, f)
+			}
+			if pcapFile != "" {
+				fs, err := datapath.ReadPcap(pcapFile)
+				if err != nil {
+					return err
+				}
+				for _, f := range fs {
+					req.Frames = append(req.Frames, f.Data)
+				}
+			}
+			if len(req.Frames) == 0 {
+				return fmt.Errorf("give a frame in hex or --pcap FILE")
+			}
+			_, err := c.dp.PacketOut(ctx(cmd), req)
+			return err
+		}}
+	packetOut.Flags().StringVar(&pcapFile, "pcap", "", "inject every frame of this pcap file")
+	cmds := []*cobra.Command{addFlow, addFlows, modFlows, delFlows, replaceFlows, dumpFlows, dumpTables, dumpPorts, packetOut}
+	for _, x := range cmds {
+		x.GroupID = "ofctl"
+	}
+	return cmds
+}
+
+func parseProto(p string) (bool, error) {
+	switch strings.ToLower(p) {
+	case "", "openflow10":
+		return false, nil
+	case "openflow13", "openflow14", "openflow15":
+		return true, nil
+	}
+	return false, fmt.Errorf("unsupported protocol %q (OpenFlow10 or OpenFlow13)", p)
+}
+
+// parseHex reads a frame written in hex, spaces and colons allowed.
+func parseHex(s string) ([]byte, error) {
+	s = strings.NewReplacer(" ", "", ":", "", "\n", "").Replace(s)
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("frame: %v", err)
+	}
+	return b, nil
+}

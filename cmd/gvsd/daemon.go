@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/ctl"
+	"github.com/gvs-project/gvs/datapath"
+)
+
+// newLogger builds the daemon's logger: JSON (production) by default,
+// human-readable with format "console".
+func newLogger(lc config.LogConfig) (*zap.Logger, error) {
+	level := zapcore.InfoLevel
+	if lc.Level != "" {
+		if err := level.Set(lc.Level); err != nil {
+			return nil, fmt.Errorf("log level: %w", err)
+		}
+	}
+	var zc zap.Config
+	switch lc.Format {
+	case "", "json":
+		zc = zap.NewProductionConfig()
+	case "console":
+		zc = zap.NewDevelopmentConfig()
+	default:
+		return nil, fmt.Errorf("log format %q: want json or console", lc.Format)
+	}
+	zc.Level = zap.NewAtomicLevelAt(level)
+	return zc.Build()
+}
+
+// deviceOpener makes port devices in daemon mode.
+func deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
+	switch p.Type {
+	case "pcap":
+		if p.Options["tx"] == "" {
+			return datapath.Discard(), nil
+		}
+		return datapath.AppendPcap(p.Options["tx"], func() int64 { return time.Now().UnixNano() })
+	}
+	return nil, fmt.Errorf("port type %q is not supported yet", p.Type)
+}
+
+// runDaemon serves the control socket and metrics until SIGINT or SIGTERM.
+func runDaemon(ctx context.Context, cfg *config.Config) error {
+	log, err := newLogger(cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	gid, err := ctl.LookupGroup(cfg.SocketGroup)
+	if err != nil {
+		return err
+	}
+	l, err := ctl.Listen(cfg.Socket, gid)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+
+	dp := datapath.New()
+	var store *ctl.StateStore
+	if cfg.StateDir != "" {
+		if store, err = ctl.OpenState(cfg.StateDir); err != nil {
+			return err
+		}
+	}
+	srv := ctl.NewServer(dp, deviceOpener, store, log)
+	if err := start(srv, store, cfg, log); err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cfg.Metrics != "" {
+		ml, err := net.Listen("tcp", cfg.Metrics)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(ctl.NewCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go hs.Serve(ml)
+		defer hs.Close()
+		log.Info("metrics", zap.String("address", ml.Addr().String()))
+	}
+	log.Info("gvsd running", zap.String("socket", cfg.Socket), zap.Int("bridges", len(dp.Bridges())), zap.String("version", ctl.Version))
+	err = srv.Serve(ctx, l, gid)
+	log.Info("gvsd stopping")
+	for _, b := range dp.Bridges() {
+		dp.DelBridge(b.Name)
+	}
+	os.Remove(cfg.Socket)
+	return err
+}
+
+// start restores the saved state if there is one, else loads the
+// configuration's bridges and saves that as the first state.
+func start(srv *ctl.Server, store *ctl.StateStore, cfg *config.Config, log *zap.Logger) error {
+	if store != nil {
+		st, err := store.Load()
+		if err != nil {
+			return err
+		}
+		if st != nil {
+			log.Info("restoring saved state", zap.Int("bridges", len(st.Bridges)))
+			return srv.Restore(st)
+		}
+	}
+	if err := srv.LoadConfig(cfg); err != nil {
+		return err
+	}
+	if store != nil {
+		return srv.SaveState()
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/gvs-project/gvs/config"
+)
+
+func newRootCmd() *cobra.Command {
+	var cfgPath string
+	root := &cobra.Command{
+		Use:           "gvsd",
+		Short:         "gvs, a userspace virtual switch for OpenStack hypervisors",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := config.Default()
+			if cfgPath != "" {
+				var err error
+				if cfg, err = config.Load(cfgPath); err != nil {
+					return err
+				}
+			}
+			return runDaemon(cmd.Context(), cfg)
+		},
+	}
+	root.Flags().StringVar(&cfgPath, "config", "", "configuration file (default: the embedded configuration, see 'gvsd config default')")
+	root.AddCommand(newReplayCmd(), newConfigCmd())
+	return root
+}
+
+func newConfigCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Configuration helpers"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "default",
+		Short: "Print the embedded default configuration",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := cmd.OutOrStdout().Write(config.DefaultYAML())
+			return err
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,118 @@
+package ctl
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/user"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+)
+
+// peerCreds carries the credentials of the process at the other end of a
+// unix socket connection, read with SO_PEERCRED at accept time.
+type peerCreds struct {
+	credentials.CommonAuthInfo
+	uid, gid uint32
+	pid      int32
+}
+
+func (peerCreds) AuthType() string { return "peercred" }
+
+// unixCreds is transport "security" for a local unix socket: no encryption,
+// but the handshake records who connected.
+type unixCreds struct{}
+
+func (unixCreds) ClientHandshake(_ context.Context, _ string, c net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	return c, peerCreds{}, nil
+}
+
+func (unixCreds) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return nil, nil, fmt.Errorf("control connection is not a unix socket")
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return nil, nil, err
+	}
+	var cred *unix.Ucred
+	var cerr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return nil, nil, err
+	}
+	if cerr != nil {
+		return nil, nil, fmt.Errorf("read peer credentials: %w", cerr)
+	}
+	return c, peerCreds{CommonAuthInfo: credentials.CommonAuthInfo{SecurityLevel: credentials.NoSecurity},
+		uid: cred.Uid, gid: cred.Gid, pid: cred.Pid}, nil
+}
+
+func (unixCreds) Info() credentials.ProtocolInfo {
+	return credentials.ProtocolInfo{SecurityProtocol: "peercred"}
+}
+func (u unixCreds) Clone() credentials.TransportCredentials { return u }
+func (unixCreds) OverrideServerName(string) error          { return nil }
+
+// authorizer admits root and members of one group.
+type authorizer struct {
+	gid int // -1: root only
+}
+
+func (a authorizer) check(ctx context.Context) error {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return status.Error(codes.Unauthenticated, "no peer information")
+	}
+	c, ok := p.AuthInfo.(peerCreds)
+	if !ok {
+		return status.Error(codes.Unauthenticated, "no peer credentials")
+	}
+	if c.uid == 0 || a.gid >= 0 && (c.gid == uint32(a.gid) || inGroup(c.uid, a.gid)) {
+		return nil
+	}
+	if a.gid < 0 {
+		return status.Errorf(codes.PermissionDenied, "uid %d is not allowed on the gvsd socket (root only)", c.uid)
+	}
+	return status.Errorf(codes.PermissionDenied, "uid %d is neither root nor in the socket's group (gid %d)", c.uid, a.gid)
+}
+
+// inGroup reports whether the user has gid among its supplementary groups.
+func inGroup(uid uint32, gid int) bool {
+	u, err := user.LookupId(strconv.Itoa(int(uid)))
+	if err != nil {
+		return false
+	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return false
+	}
+	for _, g := range gids {
+		if g == strconv.Itoa(gid) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a authorizer) unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := a.check(ctx); err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+func (a authorizer) stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if err := a.check(ss.Context()); err != nil {
+		return err
+	}
+	return h(srv, ss)
+}

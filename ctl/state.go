@@ -1,0 +1,153 @@
+package ctl
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/flowtable"
+)
+
+// State is what gvsd persists: every bridge with its ports and flows (in
+// ovs-ofctl syntax, OpenFlow 1.3 spelling so goto_table survives).
+type State struct {
+	Bridges []StateBridge `json:"bridges"`
+}
+
+// StateBridge is one persisted bridge.
+type StateBridge struct {
+	Name     string        `json:"name"`
+	FailMode string        `json:"fail_mode"`
+	Ports    []config.Port `json:"ports"`
+	Flows    []string      `json:"flows"`
+}
+
+// StateStore keeps State in a file, replaced atomically on every save.
+type StateStore struct{ path string }
+
+// OpenState uses dir (created if missing) for the state file.
+func OpenState(dir string) (*StateStore, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	return &StateStore{path: filepath.Join(dir, "state.json")}, nil
+}
+
+// Load returns the saved state, or nil if there is none.
+func (st *StateStore) Load() (*State, error) {
+	data, err := os.ReadFile(st.path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var s State
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("read state %s: %w", st.path, err)
+	}
+	return &s, nil
+}
+
+// Save writes s to a temporary file, syncs it and renames it into place.
+func (st *StateStore) Save(s *State) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := st.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if err := os.Rename(tmp, st.path); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// snapshot captures the current state. Callers hold s.mu.
+func (s *Server) snapshot() *State {
+	st := &State{}
+	for _, b := range s.dp.Bridges() {
+		sb := StateBridge{Name: b.Name, FailMode: b.FailMode.String(), Ports: []config.Port{}, Flows: []string{}}
+		for _, p := range b.Ports() {
+			if pc, ok := s.ports[p.Name]; ok {
+				pc.OFPort = uint16(p.OFPort)
+				sb.Ports = append(sb.Ports, pc)
+			}
+		}
+		for _, f := range b.Flows.Flows(nil) {
+			sb.Flows = append(sb.Flows, strings.TrimSpace(f.Format(flowtable.FormatOptions{NoStats: true, OF13: true})))
+		}
+		st.Bridges = append(st.Bridges, sb)
+	}
+	return st
+}
+
+// Restore rebuilds bridges, ports and flows from a saved state, replacing
+// any bridge of the same name.
+func (s *Server) Restore(st *State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sb := range st.Bridges {
+		mode, err := datapath.ParseFailMode(sb.FailMode)
+		if err != nil {
+			return fmt.Errorf("restore bridge %s: %w", sb.Name, err)
+		}
+		if s.dp.Bridge(sb.Name) != nil {
+			s.dp.DelBridge(sb.Name)
+		}
+		b, err := s.dp.AddBridge(sb.Name, mode)
+		if err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		for _, pc := range sb.Ports {
+			if err := s.addPort(b.Name, pc); err != nil {
+				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)
+			}
+		}
+		var flows []*flowtable.Flow
+		for i, line := range sb.Flows {
+			m, err := flowtable.ParseFlowWith(line, flowtable.CmdAdd, flowtable.ParseOptions{Ports: b.ResolvePort})
+			if err != nil {
+				return fmt.Errorf("restore bridge %s flow %d: %w", sb.Name, i+1, err)
+			}
+			flows = append(flows, m.Flow)
+		}
+		if err := b.Flows.Replace(flows, time.Now()); err != nil {
+			return fmt.Errorf("restore bridge %s flows: %w", sb.Name, err)
+		}
+	}
+	for _, sb := range st.Bridges {
+		for _, pc := range sb.Ports {
+			if err := s.playRx(pc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SaveState persists the current state now.
+func (s *Server) SaveState() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.save()
+}

@@ -1,0 +1,133 @@
+package datapath
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/flowtable"
+)
+
+// DeviceOpener makes the device of a configured port of a bridge. Patch
+// ports have no device and are never passed to it.
+type DeviceOpener func(bridge string, p config.Port) (Device, error)
+
+// Build creates a datapath from a configuration: bridges, ports (devices
+// from open), patch links and each bridge's flow file. On error, devices
+// opened so far are closed.
+func Build(cfg *config.Config, open DeviceOpener) (*Datapath, error) {
+	dp := New()
+	if err := dp.Load(cfg, open); err != nil {
+		for _, b := range dp.Bridges() {
+			dp.DelBridge(b.Name)
+		}
+		return nil, err
+	}
+	return dp, nil
+}
+
+// Load adds the configuration's bridges, ports and flows to dp.
+func (dp *Datapath) Load(cfg *config.Config, open DeviceOpener) error {
+	for _, bc := range cfg.Bridges {
+		mode, err := ParseFailMode(bc.FailMode)
+		if err != nil {
+			return fmt.Errorf("bridge %s: %w", bc.Name, err)
+		}
+		b, err := dp.AddBridge(bc.Name, mode)
+		if err != nil {
+			return err
+		}
+		if bc.MACTableSize > 0 || bc.MACAgingTime > 0 {
+			b.FDB.SetLimits(bc.MACTableSize, bc.MACAgingTime)
+		}
+		for _, pc := range bc.Ports {
+			p, err := NewPort(pc)
+			if err != nil {
+				return fmt.Errorf("bridge %s: %w", bc.Name, err)
+			}
+			if pc.Type != "patch" {
+				dev, err := open(bc.Name, pc)
+				if err != nil {
+					return fmt.Errorf("bridge %s port %s: %w", bc.Name, pc.Name, err)
+				}
+				p.Dev = dev
+			}
+			if err := dp.AddPort(bc.Name, p, pc.Options["peer"]); err != nil {
+				if p.Dev != nil {
+					p.Dev.Close()
+				}
+				return err
+			}
+		}
+	}
+	for _, bc := range cfg.Bridges {
+		if bc.Flows == "" {
+			continue
+		}
+		if err := dp.LoadFlowFile(bc.Name, bc.Flows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewPort makes a Port (without device) from its configuration.
+func NewPort(pc config.Port) (*Port, error) {
+	p := &Port{Name: pc.Name, OFPort: flowtable.Port(pc.OFPort), Type: pc.Type}
+	if pc.Tag != nil {
+		p.Tag, p.HasTag = *pc.Tag, true
+	}
+	p.SetTrunks(pc.Trunks)
+	switch {
+	case pc.VLANMode != "":
+		m, err := ParseVLANMode(pc.VLANMode)
+		if err != nil {
+			return nil, fmt.Errorf("port %s: %w", pc.Name, err)
+		}
+		p.VLANMode = m
+	case p.HasTag && len(pc.Trunks) == 0:
+		p.VLANMode = VLANAccess
+	default:
+		p.VLANMode = VLANTrunk
+	}
+	return p, nil
+}
+
+// LoadFlowFile adds the flows of an ovs-ofctl add-flows file to a bridge,
+// all or nothing. Port names in the file resolve against the bridge.
+func (dp *Datapath) LoadFlowFile(bridge, path string) error {
+	b := dp.Bridge(bridge)
+	if b == nil {
+		return fmt.Errorf("load flows: no bridge %s", bridge)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("bridge %s: load flows: %w", bridge, err)
+	}
+	defer f.Close()
+	mods, err := flowtable.ParseFlowsWith(f, flowtable.CmdAdd, flowtable.ParseOptions{Ports: b.ResolvePort})
+	if err != nil {
+		return fmt.Errorf("bridge %s: %s: %w", bridge, path, err)
+	}
+	if err := b.Flows.Apply(mods, time.Now()); err != nil {
+		return fmt.Errorf("bridge %s: %s: %w", bridge, path, err)
+	}
+	return nil
+}
+
+// ResolvePort maps a port name used in a flow to its OpenFlow number.
+func (b *Bridge) ResolvePort(name string) (flowtable.Port, bool) {
+	if p := b.PortByName(name); p != nil {
+		return p.OFPort, true
+	}
+	return 0, false
+}
+
+// PortName maps an OpenFlow port number of the bridge to its name.
+func (b *Bridge) PortName(n flowtable.Port) (string, bool) {
+	if p := b.Port(n); p != nil && p != b.Local {
+		return p.Name, true
+	}
+	return "", false
+}

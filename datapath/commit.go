@@ -1,0 +1,94 @@
+package datapath
+
+import "github.com/gvs-project/gvs/flowtable"
+
+// opKind is a datapath operation: what translation tells execution to do to
+// the frame, in order.
+type opKind uint8
+
+const (
+	opOutput      opKind = iota // send the frame to port
+	opPushVLAN                  // a = TPID, b = TCI
+	opPopVLAN                   //
+	opSetVLAN                   // b = TCI
+	opSetEth                    // a = src, b = dst
+	opSetIPv4                   // a = src<<32 | dst, b = tos<<8 | ttl
+	opSetIPv6                   // a,b = src; c,d = dst; e = tc<<32 | hlim<<24 | label
+	opSetL4                     // a = src port or ICMP type, b = dst port or ICMP code
+	opSetARP                    // a = op, b = spa<<32 | tpa, c = sha, d = tha
+	opSetNDTarget               // a,b = target
+	opCT                        // a = index of the recirculation
+)
+
+// op is one datapath operation. Set operations carry the new values of the
+// whole header they touch; execution reads the old ones from the frame.
+type op struct {
+	kind          opKind
+	port          *Port
+	a, b, c, d, e uint64
+}
+
+// commit emits the operations that make the frame look like x.key, given
+// that it now looks like x.base, and sets base to key. Metadata (registers,
+// ct fields, tunnel id) needs no operation.
+func (x *xlate) commit() {
+	k, b := &x.key, &x.base
+	x.commitVLAN(k, b)
+	if k.Get(fEthSrc) != b.Get(fEthSrc) || k.Get(fEthDst) != b.Get(fEthDst) {
+		x.ops = append(x.ops, op{kind: opSetEth, a: k.Get(fEthSrc).Lo, b: k.Get(fEthDst).Lo})
+	}
+	switch k.Get(fEthType).Lo {
+	case ethTypeIPv4:
+		if differ(k, b, fIPv4Src, fIPv4Dst, fIPTOS, fIPECN, fIPTTL) {
+			x.ops = append(x.ops, op{kind: opSetIPv4,
+				a: k.Get(fIPv4Src).Lo<<32 | k.Get(fIPv4Dst).Lo,
+				b: (k.Get(fIPTOS).Lo|k.Get(fIPECN).Lo)<<8 | k.Get(fIPTTL).Lo})
+		}
+		x.commitL4(k, b)
+	case ethTypeIPv6:
+		if differ(k, b, fIPv6Src, fIPv6Dst, fIPTOS, fIPECN, fIPTTL, fIPv6Label) {
+			s, d := k.Get(fIPv6Src), k.Get(fIPv6Dst)
+			x.ops = append(x.ops, op{kind: opSetIPv6, a: s.Hi, b: s.Lo, c: d.Hi, d: d.Lo,
+				e: (k.Get(fIPTOS).Lo|k.Get(fIPECN).Lo)<<32 | k.Get(fIPTTL).Lo<<24 | k.Get(fIPv6Label).Lo})
+		}
+		if k.Get(fNDTarget) != b.Get(fNDTarget) {
+			t := k.Get(fNDTarget)
+			x.ops = append(x.ops, op{kind: opSetNDTarget, a: t.Hi, b: t.Lo})
+		}
+		x.commitL4(k, b)
+	case ethTypeARP, ethTypeRARP:
+		if differ(k, b, fIPProto, fIPv4Src, fIPv4Dst, fARPSHA, fARPTHA) {
+			x.ops = append(x.ops, op{kind: opSetARP, a: k.Get(fIPProto).Lo,
+				b: k.Get(fIPv4Src).Lo<<32 | k.Get(fIPv4Dst).Lo, c: k.Get(fARPSHA).Lo, d: k.Get(fARPTHA).Lo})
+		}
+	}
+	*b = *k
+}
+
+func (x *xlate) commitVLAN(k, b *flowtable.Key) {
+	kt, bt := uint16(k.Get(fVLANTCI).Lo), uint16(b.Get(fVLANTCI).Lo)
+	switch {
+	case kt == bt:
+	case bt&vlanPresent == 0 && kt&vlanPresent != 0:
+		x.ops = append(x.ops, op{kind: opPushVLAN, a: uint64(x.tpid), b: uint64(kt &^ vlanPresent)})
+	case bt&vlanPresent != 0 && kt&vlanPresent == 0:
+		x.ops = append(x.ops, op{kind: opPopVLAN})
+	default:
+		x.ops = append(x.ops, op{kind: opSetVLAN, b: uint64(kt &^ vlanPresent)})
+	}
+}
+
+func (x *xlate) commitL4(k, b *flowtable.Key) {
+	if k.Get(fTPSrc) != b.Get(fTPSrc) || k.Get(fTPDst) != b.Get(fTPDst) {
+		x.ops = append(x.ops, op{kind: opSetL4, a: k.Get(fTPSrc).Lo, b: k.Get(fTPDst).Lo})
+	}
+}
+
+func differ(k, b *flowtable.Key, fs ...*flowtable.Field) bool {
+	for _, f := range fs {
+		if k.Get(f) != b.Get(f) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,156 @@
+package datapath
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gvs-project/gvs/flowtable"
+)
+
+// VLANMode is a port's VLAN mode as OVSDB's Port.vlan_mode has it. It only
+// affects the NORMAL action; explicit output never changes tags.
+type VLANMode uint8
+
+const (
+	VLANTrunk          VLANMode = iota // tagged frames of the trunk VLANs (all if none listed); untagged = VLAN 0
+	VLANAccess                         // untagged frames only, in VLAN Tag
+	VLANNativeTagged                   // trunk; untagged frames are in Tag, and go out tagged
+	VLANNativeUntagged                 // trunk; untagged frames are in Tag, and Tag goes out untagged
+)
+
+// ParseVLANMode reads an OVSDB vlan_mode value.
+func ParseVLANMode(s string) (VLANMode, error) {
+	switch s {
+	case "trunk":
+		return VLANTrunk, nil
+	case "access":
+		return VLANAccess, nil
+	case "native-tagged":
+		return VLANNativeTagged, nil
+	case "native-untagged":
+		return VLANNativeUntagged, nil
+	}
+	return 0, fmt.Errorf("unknown vlan_mode %q (want access, trunk, native-tagged or native-untagged)", s)
+}
+
+func (m VLANMode) String() string {
+	return [...]string{"trunk", "access", "native-tagged", "native-untagged"}[m]
+}
+
+// Device is the I/O side of a port: where transmitted frames go. It is
+// defined here, where it is consumed; port types (pcap files, TAP, AF_XDP)
+// implement it.
+type Device interface {
+	// Send transmits one frame. The frame is only valid during the call: a
+	// device that queues it must copy it. A non-nil error counts as a
+	// transmit drop.
+	Send(frame []byte) error
+	// Close releases the device.
+	Close() error
+}
+
+// PortStats are a port's counters, updated atomically by the workers.
+type PortStats struct {
+	RxPackets, RxBytes, RxDropped atomic.Uint64
+	TxPackets, TxBytes, TxDropped atomic.Uint64
+}
+
+// Port is one port of a bridge. Its configuration fields are fixed while the
+// port is attached (reconfiguring replaces the Port); Stats and Up change.
+type Port struct {
+	Name   string
+	OFPort flowtable.Port
+	Type   string // pcap, patch, internal, tap, afxdp, system
+
+	VLANMode VLANMode
+	Tag      uint16     // access or native VLAN; meaningful when HasTag
+	HasTag   bool       // a tag is configured
+	trunks   [64]uint64 // bitmap of allowed VLANs; all zero = all VLANs
+	NoFlood  bool
+
+	peer     atomic.Pointer[Port] // other end of a patch port, once both exist
+	peerName string
+	Bridge   *Bridge
+	Dev      Device
+	MTU      int // 0 = no limit
+
+	Up    atomic.Bool
+	Stats PortStats
+
+	tapMu sync.Mutex
+	taps  atomic.Pointer[[]*Tap]
+}
+
+// Peer returns the other end of a patch port, or nil while it is missing.
+func (p *Port) Peer() *Port { return p.peer.Load() }
+
+// SetTrunks sets the trunk VLANs; an empty list means all VLANs.
+func (p *Port) SetTrunks(vlans []uint16) {
+	p.trunks = [64]uint64{}
+	for _, v := range vlans {
+		p.trunks[v/64&63] |= 1 << (v % 64)
+	}
+}
+
+// Trunks returns the configured trunk VLANs (nil = all).
+func (p *Port) Trunks() []uint16 {
+	var vs []uint16
+	for v := 0; v < 4096; v++ {
+		if p.trunks[v/64]&(1<<(v%64)) != 0 {
+			vs = append(vs, uint16(v))
+		}
+	}
+	return vs
+}
+
+func (p *Port) trunksAll() bool { return p.trunks == [64]uint64{} }
+
+// includesVLAN reports whether NORMAL may send frames of vlan to this port
+// (OVS: the port's VLAN set).
+func (p *Port) includesVLAN(vlan uint16) bool {
+	switch p.VLANMode {
+	case VLANAccess:
+		return vlan == p.Tag
+	case VLANNativeTagged, VLANNativeUntagged:
+		if vlan == p.Tag {
+			return true
+		}
+	}
+	return p.trunksAll() || p.trunks[vlan/64&63]&(1<<(vlan%64)) != 0
+}
+
+// inputVLAN maps the VID a frame arrived with (0 = untagged or priority
+// tagged) to the NORMAL VLAN, or false if the port does not accept it.
+func (p *Port) inputVLAN(vid uint16) (uint16, bool) {
+	switch p.VLANMode {
+	case VLANAccess:
+		if vid != 0 {
+			return 0, false
+		}
+		return p.Tag, true
+	case VLANNativeTagged, VLANNativeUntagged:
+		if vid == 0 {
+			return p.Tag, true
+		}
+	}
+	if vid == 0 && !p.trunksAll() && p.trunks[0]&1 == 0 {
+		// Untagged frames are VLAN 0 on a trunk, which must be listed.
+		return 0, false
+	}
+	return vid, p.includesVLAN(vid)
+}
+
+// outputVID is the VID NORMAL tags frames of vlan with on this port; 0 =
+// untagged.
+func (p *Port) outputVID(vlan uint16) uint16 {
+	switch p.VLANMode {
+	case VLANAccess:
+		return 0
+	case VLANNativeUntagged:
+		if vlan == p.Tag {
+			return 0
+		}
+	}
+	return vlan
+}

@@ -1,0 +1,186 @@
+package datapath
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gvs-project/gvs/flowtable"
+)
+
+// maxRecirc bounds recirculations of one received packet (ct() chains).
+const maxRecirc = 8
+
+// maxFrame is the largest frame a worker's scratch buffers hold.
+const maxFrame = 65535
+
+// Worker processes packets to completion. It owns all per-packet scratch
+// state, so it must be used by one goroutine at a time; run one Worker per
+// polling goroutine.
+type Worker struct {
+	dp        *Datapath
+	x         xlate
+	queue     []queued
+	scratch   [maxRecirc][]byte
+	recircPkt [maxRecirc]Packet
+	injectBuf []byte
+
+	// Now returns the current time in unix nanoseconds; replay sets it to
+	// packet timestamps.
+	Now func() int64
+	// Trace, when set, receives an ofproto/trace style explanation of every
+	// packet processed (allocates; for debugging and gvsd replay --trace).
+	Trace func(text string)
+}
+
+type queued struct {
+	pkt *Packet
+	rc  recirc
+}
+
+// NewWorker returns a worker for dp.
+func (dp *Datapath) NewWorker() *Worker {
+	return &Worker{
+		dp:    dp,
+		Now:   func() int64 { return time.Now().UnixNano() },
+		x:     xlate{ops: make([]op, 0, 64), recircs: make([]recirc, 0, 4)},
+		queue: make([]queued, 0, maxRecirc),
+	}
+}
+
+// Receive processes the frame buf[off:off+n] that arrived on port in. The
+// buffer must have Headroom bytes before off. The frame may be modified in
+// place; it is no longer needed when Receive returns.
+func (w *Worker) Receive(in *Port, buf []byte, off, n int) {
+	var p Packet
+	p.Reset(buf, off, n)
+	w.process(in, &p)
+}
+
+// Inject processes a copy of frame as if received on in (packet-out).
+func (w *Worker) Inject(in *Port, frame []byte) {
+	if cap(w.injectBuf) < Headroom+len(frame) {
+		w.injectBuf = make([]byte, Headroom+len(frame)+64)
+	}
+	buf := w.injectBuf[:cap(w.injectBuf)]
+	copy(buf[Headroom:], frame)
+	w.Receive(in, buf, Headroom, len(frame))
+}
+
+func (w *Worker) process(in *Port, p *Packet) {
+	in.Stats.RxPackets.Add(1)
+	in.Stats.RxBytes.Add(uint64(p.n))
+	in.tap(p.Frame(), false)
+	b := in.Bridge
+	if !p.parse(in.OFPort) {
+		in.Stats.RxDropped.Add(1)
+		b.countDrop(DropTooShort)
+		w.tracef("frame of %d bytes is shorter than an Ethernet header: dropped\n", p.n)
+		return
+	}
+	if p.malformed {
+		b.Malformed.Add(1)
+	}
+	now := w.Now()
+	w.translate(p, &p.Key, b, 0, now)
+	for i := 0; i < len(w.queue); i++ {
+		q := &w.queue[i]
+		w.translate(q.pkt, &q.rc.key, q.rc.bridge, q.rc.table, now)
+	}
+	w.queue = w.queue[:0]
+}
+
+// translate runs the pipeline for p from table, starting from key, and
+// executes the result.
+func (w *Worker) translate(p *Packet, key *flowtable.Key, b *Bridge, table uint8, now int64) {
+	x := &w.x
+	x.reset(key, b, p.n, now)
+	if w.Trace != nil {
+		x.trace = newTracer(key, table)
+	}
+	x.run(table)
+	if x.drop != DropNone {
+		b.countDrop(x.drop)
+	}
+	if x.trace != nil {
+		w.Trace(x.trace.finish(x))
+		x.trace = nil
+	}
+	w.execute(p, x.ops)
+}
+
+// conntrack runs a ct action on a copy of the packet as it was at the
+// action, and queues the copy to resume in the ct action's table.
+func (w *Worker) conntrack(p *Packet, rc recirc) {
+	b := rc.bridge
+	ct := w.dp.Conntrack
+	if ct == nil {
+		b.countDrop(DropConntrack)
+		return
+	}
+	if rc.table == flowtable.TableCurrent {
+		ct.Execute(rc.ct, p.Frame(), &rc.key, w.Now())
+		return
+	}
+	i := len(w.queue)
+	if i >= maxRecirc {
+		b.countDrop(DropLoop)
+		return
+	}
+	if w.scratch[i] == nil {
+		w.scratch[i] = make([]byte, Headroom+maxFrame)
+	}
+	q := &w.recircPkt[i]
+	n := copy(w.scratch[i][Headroom:], p.Frame())
+	q.Reset(w.scratch[i], Headroom, n)
+	q.parse(flowtable.Port(rc.key.Get(fInPort).Lo))
+	ct.Execute(rc.ct, q.Frame(), &rc.key, w.Now())
+	w.queue = append(w.queue, queued{pkt: q, rc: rc})
+}
+
+// transmit hands the frame to port p's device and counts it.
+func (w *Worker) transmit(p *Port, frame []byte) {
+	if p.MTU > 0 && len(frame) > p.MTU+18 {
+		p.Stats.TxDropped.Add(1)
+		p.Bridge.countDrop(DropTooBig)
+		return
+	}
+	p.tap(frame, true)
+	if p.Dev == nil {
+		// LOCAL without a device is a sink: count it as sent.
+		p.Stats.TxPackets.Add(1)
+		p.Stats.TxBytes.Add(uint64(len(frame)))
+		return
+	}
+	if err := p.Dev.Send(frame); err != nil {
+		p.Stats.TxDropped.Add(1)
+		return
+	}
+	p.Stats.TxPackets.Add(1)
+	p.Stats.TxBytes.Add(uint64(len(frame)))
+}
+
+// TraceFrame explains what the pipeline would do with frame arriving on in,
+// without sending it or changing any state (no counters, no learning).
+func (w *Worker) TraceFrame(in *Port, frame []byte) string {
+	var p Packet
+	buf := make([]byte, Headroom+len(frame))
+	copy(buf[Headroom:], frame)
+	p.Reset(buf, Headroom, len(frame))
+	if !p.parse(in.OFPort) {
+		return fmt.Sprintf("frame of %d bytes is shorter than an Ethernet header: it would be dropped\n", len(frame))
+	}
+	return w.TraceKey(in.Bridge, &p.Key)
+}
+
+// TraceKey explains what the pipeline of b would do with a packet whose
+// key is k (in_port included), without side effects.
+func (w *Worker) TraceKey(b *Bridge, k *flowtable.Key) string {
+	x := &w.x
+	x.reset(k, b, 0, w.Now())
+	x.dryRun = true
+	x.trace = newTracer(k, 0)
+	x.run(0)
+	s := x.trace.finish(x)
+	x.trace, x.dryRun = nil, false
+	return s
+}

@@ -1,0 +1,213 @@
+package datapath
+
+import (
+	"github.com/gvs-project/gvs/flowtable"
+)
+
+// Limits on a traversal, as Open vSwitch has them: resubmit and patch-port
+// recursion at most 64 deep, and at most 4096 resubmits in all. A traversal
+// that exceeds either is a loop: the whole packet is dropped.
+const (
+	maxDepth     = 64
+	maxResubmits = 4096
+)
+
+// pipeline is what a traversal needs from a bridge's flow tables: lookups
+// in one consistent snapshot.
+type pipeline interface {
+	Lookup(table uint8, k, wc *flowtable.Key) *flowtable.Flow
+}
+
+// xlate is the state of one traversal: the key as actions change it, the key
+// as the emitted operations leave the frame (base), the wildcards of every
+// lookup, and the operations.
+type xlate struct {
+	key  flowtable.Key
+	base flowtable.Key
+	wc   flowtable.Key
+	ops  []op
+
+	bridge *Bridge
+	tables pipeline
+	now    int64 // unix ns
+	size   int   // frame length, for flow counters
+
+	depth     int
+	resubmits int
+	outputs   int
+	tpid      uint16
+	exit      bool       // stop translating (loop, ct fork)
+	drop      DropReason // why the traversal produced nothing, if it did not
+	trace     *tracer
+	recircs   []recirc
+	dryRun    bool // trace only: no counters, no learning
+}
+
+// reset prepares x for a new packet.
+func (x *xlate) reset(k *flowtable.Key, b *Bridge, size int, now int64) {
+	x.key, x.base = *k, *k
+	x.wc = flowtable.Key{}
+	x.ops = x.ops[:0]
+	x.recircs = x.recircs[:0]
+	x.bridge, x.tables = b, b.Flows.Snapshot()
+	x.now, x.size = now, size
+	x.depth, x.resubmits, x.outputs = 0, 0, 0
+	x.tpid = ethTypeVLAN
+	x.exit, x.drop = false, DropNone
+}
+
+// run translates from table 0 of the current bridge.
+func (x *xlate) run(table uint8) {
+	x.trace.bridge(x.bridge)
+	x.lookup(table)
+	if x.drop == DropLoop {
+		x.ops = x.ops[:0]
+		x.outputs = 0
+		return
+	}
+	if x.outputs > 0 {
+		x.drop = DropNone
+	} else if x.drop == DropNone {
+		x.drop = DropNoOutput
+	}
+}
+
+// lookup looks the key up in table id and runs the matched flow's actions.
+func (x *xlate) lookup(id uint8) {
+	f := x.tables.Lookup(id, &x.key, &x.wc)
+	if f == nil {
+		x.trace.miss(x.depth, id)
+		x.drop = DropTableMiss
+		return
+	}
+	if !x.dryRun {
+		f.Hit(x.size, x.now)
+	}
+	x.trace.flow(x.depth, id, f)
+	if len(f.Actions) == 0 {
+		x.drop = DropExplicit
+		return
+	}
+	x.drop = DropNone
+	x.actions(f.Actions, id)
+}
+
+// recurse runs a resubmit or goto_table into table with in_port set to in
+// (PortInPort = unchanged), within the depth and count limits.
+func (x *xlate) recurse(in flowtable.Port, table uint8) {
+	if x.depth >= maxDepth || x.resubmits >= maxResubmits {
+		x.trace.note(x.depth, "over max translation depth or resubmit count: dropping the packet")
+		x.drop, x.exit = DropLoop, true
+		return
+	}
+	x.depth++
+	x.resubmits++
+	old := x.key.Get(fInPort)
+	if in != flowtable.PortInPort {
+		x.key.Set(fInPort, u64(uint64(in)))
+	}
+	x.lookup(table)
+	x.key.Set(fInPort, old)
+	x.depth--
+}
+
+// inPort returns the port the key says the packet came in on, or nil.
+func (x *xlate) inPort() *Port {
+	return x.bridge.Port(flowtable.Port(x.key.Get(fInPort).Lo))
+}
+
+// output sends the packet as the key now describes it to port n of the
+// current bridge, following Open vSwitch's output rules.
+func (x *xlate) output(n flowtable.Port) {
+	in := flowtable.Port(x.key.Get(fInPort).Lo)
+	switch n {
+	case flowtable.PortInPort:
+		n = in
+	case flowtable.PortNormal:
+		x.normal()
+		return
+	case flowtable.PortFlood, flowtable.PortAll:
+		x.flood(n == flowtable.PortFlood)
+		return
+	case flowtable.PortController:
+		x.trace.note(x.depth, "no controller channel: packet dropped")
+		x.drop = DropController
+		return
+	case flowtable.PortNone, flowtable.PortTable:
+		return
+	default:
+		if n == in {
+			x.trace.note(x.depth, "skipping output to input port")
+			return
+		}
+	}
+	p := x.bridge.Port(n)
+	if p == nil {
+		x.trace.note(x.depth, "output to a port that does not exist")
+		return
+	}
+	x.outputPort(p)
+}
+
+// outputPort emits an output to p, or follows p if it is a patch port.
+func (x *xlate) outputPort(p *Port) {
+	if p.Type == "patch" {
+		x.patch(p)
+		return
+	}
+	if !p.Up.Load() || p.Dev == nil && p != p.Bridge.Local {
+		x.trace.note(x.depth, "output to "+p.Name+": port is down")
+		x.drop = DropPortDown
+		return
+	}
+	x.commit()
+	x.ops = append(x.ops, op{kind: opOutput, port: p})
+	x.outputs++
+}
+
+// patch continues the traversal in the peer bridge's table 0, as if the
+// packet arrived there on the peer port, then restores this bridge's state.
+// Registers, metadata, tunnel and conntrack state do not cross.
+func (x *xlate) patch(p *Port) {
+	peer := p.Peer()
+	if peer == nil || peer.Bridge == nil {
+		x.trace.note(x.depth, "patch port "+p.Name+" has no peer")
+		x.drop = DropPortDown
+		return
+	}
+	if x.depth >= maxDepth {
+		x.drop, x.exit = DropLoop, true
+		return
+	}
+	saved, savedBridge, savedTables := x.key, x.bridge, x.tables
+	k := &x.key
+	k.Set(fInPort, u64(uint64(peer.OFPort)))
+	k.Set(fMetadata, flowtable.Value{})
+	k.Set(fTunID, flowtable.Value{})
+	for i := flowtable.FieldID(0); i < 16; i++ {
+		k.Set(flowtable.FieldByID(flowtable.FieldReg0+i), flowtable.Value{})
+	}
+	clearCT(k)
+	p.Stats.TxPackets.Add(1)
+	p.Stats.TxBytes.Add(uint64(x.size))
+	peer.Stats.RxPackets.Add(1)
+	peer.Stats.RxBytes.Add(uint64(x.size))
+	x.bridge, x.tables = peer.Bridge, peer.Bridge.Flows.Snapshot()
+	x.depth++
+	x.trace.bridge(x.bridge)
+	x.lookup(0)
+	x.depth--
+	exit := x.exit
+	x.key, x.bridge, x.tables = saved, savedBridge, savedTables
+	x.exit = exit
+	if !exit {
+		x.trace.resume(x.depth, savedBridge)
+	}
+}
+
+func clearCT(k *flowtable.Key) {
+	k.Set(fCTState, flowtable.Value{})
+	k.Set(fCTZone, flowtable.Value{})
+	k.Set(fCTMark, flowtable.Value{})
+	k.Set(fCTLabel, flowtable.Value{})
+}
