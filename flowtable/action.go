@@ -111,8 +111,9 @@ type SetIPTTL struct{ TTL uint8 }
 
 // SetL4Port rewrites the TCP/UDP/SCTP source (or destination) port.
 type SetL4Port struct {
-	Dst  bool
-	Port uint16
+	Dst   bool
+	Port  uint16
+	Proto uint8 // the flow's nw_proto when it was parsed (for printing as set_field)
 }
 
 // DecTTL decrements the IP TTL; at 0 the packet goes to the controllers

@@ -42,15 +42,25 @@ func (f *Field) FullMask() Value {
 }
 
 func (v Value) shl(n uint) Value {
-	if n == 0 {
+	switch {
+	case n == 0:
 		return v
+	case n >= 128:
+		return Value{}
+	case n >= 64:
+		return Value{v.Lo << (n - 64), 0}
 	}
 	return Value{v.Hi<<n | v.Lo>>(64-n), v.Lo << n}
 }
 
 func (v Value) shr(n uint) Value {
-	if n == 0 {
+	switch {
+	case n == 0:
 		return v
+	case n >= 128:
+		return Value{}
+	case n >= 64:
+		return Value{0, v.Hi >> (n - 64)}
 	}
 	return Value{v.Hi >> n, v.Lo>>n | v.Hi<<(64-n)}
 }

@@ -1,0 +1,180 @@
+package flowtable
+
+import (
+	"strings"
+)
+
+// learn parses the inside of learn(...): the learned flow's table,
+// priority, timeouts, cookie and flags, and its specs.
+func (p *parser) learn(arg string, col int, st *actState) (Action, error) {
+	l := Learn{Table: 1, Priority: DefaultPriority}
+	parts, perr := splitTop(arg, col)
+	if perr != nil {
+		return nil, perr
+	}
+	var learned Match // the learned flow's match as the specs build it
+	for _, pt := range parts {
+		key, val, hasVal := strings.Cut(pt.s, "=")
+		vcol := pt.col + len(key) + 1
+		num := func(max uint64) (uint64, error) {
+			n, err := parseUint(val, max)
+			if err != nil {
+				return 0, p.errAt(vcol, val, "bad learn %s: %v", key, err)
+			}
+			return n, nil
+		}
+		var err error
+		var n uint64
+		switch {
+		case key == "table" && hasVal:
+			n, err = num(254)
+			l.Table = uint8(n)
+		case key == "priority" && hasVal:
+			n, err = num(65535)
+			l.Priority = uint16(n)
+		case key == "idle_timeout" && hasVal:
+			n, err = num(65535)
+			l.IdleTimeout = uint16(n)
+		case key == "hard_timeout" && hasVal:
+			n, err = num(65535)
+			l.HardTimeout = uint16(n)
+		case key == "fin_idle_timeout" && hasVal:
+			n, err = num(65535)
+			l.FinIdleTimeout = uint16(n)
+		case key == "fin_hard_timeout" && hasVal:
+			n, err = num(65535)
+			l.FinHardTimeout = uint16(n)
+		case key == "cookie" && hasVal:
+			var v Value
+			v, err = parseNum(val, 64)
+			if err != nil {
+				err = p.errAt(vcol, val, "bad learn cookie: %v", err)
+			}
+			l.Cookie = v.Lo
+		case pt.s == "send_flow_rem":
+			l.SendFlowRem = true
+		case pt.s == "delete_learned":
+			l.DeleteLearned = true
+		default:
+			var s LearnSpec
+			s, err = p.learnSpec(pt, st, &learned)
+			l.Specs = append(l.Specs, s)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// learnSpec parses one spec: FIELD[a..b], DST[..]=SRC[..], DST=VALUE,
+// load:SRC->DST, load:VALUE->DST or output:SRC.
+func (p *parser) learnSpec(pt piece, st *actState, learned *Match) (LearnSpec, error) {
+	var s LearnSpec
+	switch {
+	case strings.HasPrefix(pt.s, "load:"):
+		arg := pt.s[5:]
+		col := pt.col + 5
+		src, dst, ok := strings.Cut(arg, "->")
+		if !ok {
+			return s, p.errAt(col, arg, "learn load needs SRC->DST")
+		}
+		d, err := p.subfield(dst, col+len(src)+2)
+		if err != nil {
+			return s, err
+		}
+		if err := p.checkDst(FieldByID(d.Field), &actState{m: *learned}, col+len(src)+2, dst); err != nil {
+			return s, err
+		}
+		s = LearnSpec{Kind: LearnLoad, Dst: d, Spelling: LearnSpellLoad}
+		if err := p.learnSrc(&s, src, col, d.Bits, st); err != nil {
+			return s, err
+		}
+		return s, nil
+	case strings.HasPrefix(pt.s, "output:"):
+		src, err := p.subfield(pt.s[7:], pt.col+7)
+		if err != nil {
+			return s, err
+		}
+		if err := p.checkSrc(FieldByID(src.Field), &st.m, pt.col+7, pt.s[7:]); err != nil {
+			return s, err
+		}
+		return LearnSpec{Kind: LearnOutput, Src: src, Spelling: LearnSpellOutput}, nil
+	}
+	dst, src, pair := strings.Cut(pt.s, "=")
+	var d Subfield
+	var err error
+	if strings.Contains(dst, "[") || !pair {
+		d, err = p.subfield(dst, pt.col)
+	} else {
+		f, ok := lookupField(dst)
+		if !ok {
+			return s, p.errAt(pt.col, dst, "unknown field %q", dst)
+		}
+		d = Subfield{Field: f.ID, Bits: f.Bits}
+	}
+	if err != nil {
+		return s, err
+	}
+	df := FieldByID(d.Field)
+	if !learned.Satisfies(df.Prereq) {
+		return s, p.errAt(pt.col, dst, "learned match on %s requires %s earlier in the learned flow (missing prerequisite)", df.Name, prereqString(df.Prereq))
+	}
+	s = LearnSpec{Kind: LearnMatch, Dst: d}
+	if !pair {
+		s.Src, s.Spelling = d, LearnSpellSame
+		if err := p.checkSrc(df, &st.m, pt.col, dst); err != nil {
+			return s, err
+		}
+	} else {
+		s.Spelling = LearnSpellPair
+		scol := pt.col + len(dst) + 1
+		if !strings.Contains(dst, "[") {
+			// DST=VALUE: a value in the field's own format.
+			if _, isField := lookupField(strings.SplitN(src, "[", 2)[0]); !isField || !strings.Contains(src, "[") {
+				v, _, err := p.value(df, src, scol, false)
+				if err != nil {
+					return s, err
+				}
+				s.SrcIsImm, s.Imm, s.Spelling = true, v, LearnSpellImm
+			}
+		}
+		if !s.SrcIsImm {
+			if err := p.learnSrc(&s, src, scol, d.Bits, st); err != nil {
+				return s, err
+			}
+		}
+	}
+	// Record the constraint so later specs see their prerequisites met.
+	if s.SrcIsImm {
+		learned.SetBits(df, d.Ofs, d.Bits, s.Imm)
+	} else {
+		learned.SetBits(df, d.Ofs, d.Bits, OnesValue(d.Bits))
+	}
+	return s, nil
+}
+
+// learnSrc fills the source of s: an immediate number or a subfield of the
+// packet (whose prerequisites the current flow must meet).
+func (p *parser) learnSrc(s *LearnSpec, src string, col, bits int, st *actState) error {
+	if src != "" && (src[0] >= '0' && src[0] <= '9') {
+		v, err := parseNum(src, bits)
+		if err != nil {
+			return p.errAt(col, src, "bad learn value: %v", err)
+		}
+		s.SrcIsImm, s.Imm = true, v
+		return nil
+	}
+	sf, err := p.subfield(src, col)
+	if err != nil {
+		return err
+	}
+	if sf.Bits != bits {
+		return p.errAt(col, src, "learn: source is %d bits wide but destination is %d bits wide", sf.Bits, bits)
+	}
+	if err := p.checkSrc(FieldByID(sf.Field), &st.m, col, src); err != nil {
+		return err
+	}
+	s.Src = sf
+	return nil
+}
