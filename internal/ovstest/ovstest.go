@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -137,12 +138,30 @@ type daemon struct {
 	done    chan struct{}
 }
 
+// start runs c from a goroutine locked to its OS thread, with
+// Pdeathsig=SIGKILL: if the test binary dies without running its cleanups
+// (a -timeout panic, a kill), the kernel kills the daemon too. The thread
+// stays alive, locked, until the daemon has exited, because Pdeathsig fires
+// when the thread that started the child ends.
 func (d *daemon) start(c *exec.Cmd) error {
-	if err := c.Start(); err != nil {
+	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	d.cmd, d.done = c, make(chan struct{})
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := c.Start(); err != nil {
+			started <- err
+			close(d.done)
+			return
+		}
+		started <- nil
+		_ = c.Wait()
+		close(d.done)
+	}()
+	if err := <-started; err != nil {
+		d.cmd = nil
 		return err
 	}
-	d.cmd, d.done = c, make(chan struct{})
-	go func() { _ = c.Wait(); close(d.done) }()
 	return nil
 }
 
