@@ -155,11 +155,12 @@ func caseB() []Step {
 }
 
 // NORMAL on a standalone bridge: a10 (1, tag 10), b10 (2, tag 10), c20 (3,
-// tag 20), d20 (4, tag 20), trunk (5, trunks 10,20), all (6, every VLAN).
+// tag 20), d20 (4, tag 20), trunk (5, trunks 10,20), all (6, every VLAN),
+// native (7, vlan_mode native-untagged, native VLAN 10, trunks 20).
 // mac_aging_time 15 s.
 func caseNormal() []Step {
 	mA, mB, mC, mD := mac("02:00:00:00:00:0a"), mac("02:00:00:00:00:0b"), mac("02:00:00:00:00:0c"), mac("02:00:00:00:00:0d")
-	mT, mX, mE := mac("02:00:00:00:00:74"), mac("02:00:00:00:00:99"), mac("02:00:00:00:00:0e")
+	mT, mX, mE, mN := mac("02:00:00:00:00:74"), mac("02:00:00:00:00:99"), mac("02:00:00:00:00:0e"), mac("02:00:00:00:00:07")
 	s := time.Second
 	return []Step{
 		{At: 0, Port: "a10", Note: "broadcast from A in VLAN 10: b10 untagged, trunk and all tagged 10; not VLAN 20",
@@ -184,6 +185,14 @@ func caseNormal() []Step {
 			Frame: udpPCP(0, 3, mA, mD, "10.0.10.1", "10.0.10.4", "priority tagged")},
 		{At: 10 * ms, Port: "all", Note: "untagged broadcast on the all-VLAN trunk: VLAN 0, nobody else carries it",
 			Frame: arp(-1, mE, macBcast, 1, mE, "10.0.0.5", macZero, "10.0.0.6")},
+		{At: 11 * ms, Port: "native", Note: "untagged broadcast on the native-untagged port: VLAN 10 (a10, b10 untagged; trunk, all tagged)",
+			Frame: arp(-1, mN, macBcast, 1, mN, "10.0.10.7", macZero, "10.0.10.8")},
+		{At: 12 * ms, Port: "native", Note: "tagged 20 on the native-untagged port to C: untagged to c20",
+			Frame: udp(20, mN, mC, "10.0.20.7", "10.0.20.3", "native vlan 20 to c")},
+		{At: 13 * ms, Port: "trunk", Note: "tagged 10 from the trunk to the native port's MAC: leaves native untagged",
+			Frame: udp(10, mT, mN, "10.0.10.9", "10.0.10.7", "trunk to native")},
+		{At: 14 * ms, Port: "c20", Note: "C -> the native port's MAC in VLAN 20: leaves native tagged 20",
+			Frame: udp(-1, mC, mN, "10.0.20.3", "10.0.20.7", "c to native")},
 		{At: 10 * s, Port: "b10", Note: "10 s later B -> A: A (learned at 0 s) has not aged out yet (aging 15 s): unicast to a10",
 			Frame: udp(-1, mB, mA, "10.0.10.2", "10.0.10.1", "b to a at 10s")},
 		{At: 40 * s, Port: "b10", Note: "40 s: A aged out, B -> A floods VLAN 10 again",
