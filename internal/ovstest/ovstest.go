@@ -11,10 +11,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -284,7 +286,7 @@ func (o *OVS) AddPort(bridge, name string, ofport int, typ string, opts map[stri
 	if ofport != 0 {
 		args = append(args, "ofport_request="+strconv.Itoa(ofport))
 	}
-	for _, k := range sortedKeys(opts) {
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
 		args = append(args, "options:"+k+"="+quote(opts[k]))
 	}
 	_, err := o.Vsctl(args...)
@@ -296,19 +298,6 @@ func quote(v string) string {
 		return strconv.Quote(v)
 	}
 	return v
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 // AddFlowsFile loads an ovs-ofctl add-flows file with -O OpenFlow14, which
