@@ -4,7 +4,7 @@ BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 20s
 
-.PHONY: all build test test-short bench fuzz lint proto clean
+.PHONY: all build test test-short bench fuzz lint proto clean goldens
 
 all: build
 
@@ -36,6 +36,11 @@ lint:
 
 clean:
 	rm -rf $(BIN)
+
+# Regenerate testdata/replay (input pcaps from internal/ovsreplay/inputs.go,
+# expected outputs from Open vSwitch); review expected/summary.txt and commit.
+goldens:
+	GVS_UPDATE_GOLDENS=1 $(GO) test -count=1 -run TestReplay ./internal/ovsreplay
 
 # Regenerate the gRPC code from ctl/*.proto (protoc from Debian's
 # protobuf-compiler; plugins from the Go module proxy).

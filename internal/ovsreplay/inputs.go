@@ -1,0 +1,256 @@
+package ovsreplay
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// The input frames of every case, built in Go so they are reproducible:
+// GVS_UPDATE_GOLDENS=1 writes them to <case>/<port>-in.pcap, and the normal
+// test run checks that the committed files still match this code.
+
+// Step is one input frame of a case.
+type Step struct {
+	At    time.Duration // offset from the case's start (pcap timestamp)
+	Port  string        // port it arrives on
+	Note  string        // what the frame tests
+	Frame []byte
+}
+
+// Epoch is the pcap timestamp of offset 0 in every case.
+var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Values of the Neutron walkthrough (shared/spec/neutron-pipeline.md §7).
+var (
+	macVM     = mac("fa:16:3e:11:11:09") // VM 192.168.1.9 on this host (ofport 5)
+	macGW     = mac("fa:16:3e:aa:01:01") // qr- / gateway 192.168.1.1
+	macDVRA   = mac("fa:16:3f:00:00:0a") // this host's DVR MAC
+	macDVRB   = mac("fa:16:3f:00:00:0b") // host B's DVR MAC
+	macRemote = mac("fa:16:3e:22:22:20") // VM 192.168.1.20 on host B
+	macFG     = mac("fa:16:3e:f0:00:07") // fg- port, FIP 10.100.0.7 (constructed)
+	macPeer   = mac("fa:16:3e:0e:00:14") // external peer 10.100.0.14 (constructed)
+	macBcast  = mac("ff:ff:ff:ff:ff:ff")
+	macZero   = mac("00:00:00:00:00:00")
+)
+
+func mac(s string) net.HardwareAddr {
+	m, err := net.ParseMAC(s)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func ip(s string) net.IP { return net.ParseIP(s).To4() }
+
+// frame serialises an Ethernet frame, with an 802.1Q header when vlan >= 0.
+func frame(vlan int, pcp uint8, src, dst net.HardwareAddr, typ layers.EthernetType, rest ...gopacket.SerializableLayer) []byte {
+	eth := &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: typ}
+	ls := []gopacket.SerializableLayer{eth}
+	if vlan >= 0 {
+		eth.EthernetType = layers.EthernetTypeDot1Q
+		ls = append(ls, &layers.Dot1Q{VLANIdentifier: uint16(vlan), Priority: pcp, Type: typ})
+	}
+	ls = append(ls, rest...)
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+		panic(err)
+	}
+	return append([]byte(nil), buf.Bytes()...)
+}
+
+// arp builds an ARP request (op 1) or reply (op 2); vlan < 0 = untagged.
+func arp(vlan int, src, dst net.HardwareAddr, op uint16, sha net.HardwareAddr, spa string, tha net.HardwareAddr, tpa string) []byte {
+	return frame(vlan, 0, src, dst, layers.EthernetTypeARP, &layers.ARP{
+		AddrType: layers.LinkTypeEthernet, Protocol: layers.EthernetTypeIPv4,
+		HwAddressSize: 6, ProtAddressSize: 4, Operation: op,
+		SourceHwAddress: sha, SourceProtAddress: ip(spa),
+		DstHwAddress: tha, DstProtAddress: ip(tpa),
+	})
+}
+
+// udp builds an IPv4/UDP frame whose payload names the frame.
+func udp(vlan int, src, dst net.HardwareAddr, sip, dip, payload string) []byte {
+	return udpPCP(vlan, 0, src, dst, sip, dip, payload)
+}
+
+// udpPCP is udp with a VLAN priority.
+func udpPCP(vlan int, pcp uint8, src, dst net.HardwareAddr, sip, dip, payload string) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ip(sip), DstIP: ip(dip)}
+	u := &layers.UDP{SrcPort: 40000, DstPort: 9}
+	if err := u.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(vlan, pcp, src, dst, layers.EthernetTypeIPv4, ip4, u, gopacket.Payload(payload))
+}
+
+// Cases maps every case directory name to its input frames.
+var Cases = map[string][]Step{
+	"a-arp-gateway": caseA(),
+	"b-master-dvr":  caseB(),
+	"normal-vlans":  caseNormal(),
+	"resubmit-loop": caseLoop(),
+}
+
+const ms = time.Millisecond
+
+// seq numbers steps 1 ms apart when At is left 0.
+func seq(steps []Step) []Step {
+	for i := range steps {
+		if steps[i].At == 0 {
+			steps[i].At = time.Duration(i) * ms
+		}
+	}
+	return steps
+}
+
+// Example A: legacy (<= Stein) DVR flows, VLAN provider.
+// br-int: int-br-vlan 1, qvo-vm 5 (tag 1), qr-gw 6 (tag 1), fg-ext 7 (tag 2);
+// br-vlan: phy-br-vlan 1, eth1 2 (trunk, all VLANs).
+func caseA() []Step {
+	return seq([]Step{
+		{Port: "qvo-vm", Note: "A1: VM ARP who-has 192.168.1.1 (gateway): NORMAL in VLAN 1, br-vlan table 1 drops the copy towards the wire",
+			Frame: arp(-1, macVM, macBcast, 1, macVM, "192.168.1.9", macZero, "192.168.1.1")},
+		{Port: "eth1", Note: "remote VM 192.168.1.20 answers the VM from the wire (VLAN 196): 196 -> local 1, NORMAL, learns the remote MAC",
+			Frame: arp(196, macRemote, macVM, 2, macRemote, "192.168.1.20", macVM, "192.168.1.9")},
+		{Port: "qvo-vm", Note: "VM -> remote VM on the same network: unicast out int-br-vlan, br-vlan local 1 -> VLAN 196 on eth1",
+			Frame: udp(-1, macVM, macRemote, "192.168.1.9", "192.168.1.20", "A3 vm to remote vm")},
+		{Port: "eth1", Note: "A2: routed frame from host B (src DVR_B) VLAN 196 to the VM: gateway MAC restored, VLAN stripped, straight to the VM",
+			Frame: udp(196, macDVRB, macVM, "192.168.2.7", "192.168.1.9", "A2 dvr from host B")},
+		{Port: "qvo-vm", Note: "spoofed ARP (arp_spa 192.168.1.99): table 24 drops it",
+			Frame: arp(-1, macVM, macBcast, 1, macVM, "192.168.1.99", macZero, "192.168.1.1")},
+		{Port: "qvo-vm", Note: "spoofed source MAC with the right IP: table 25 has no match, dropped",
+			Frame: arp(-1, mac("fa:16:3e:66:66:66"), macBcast, 1, mac("fa:16:3e:66:66:66"), "192.168.1.9", macZero, "192.168.1.1")},
+	})
+}
+
+// Example B: current master DVR flows, same ports as A.
+func caseB() []Step {
+	return seq([]Step{
+		{Port: "eth1", Note: "B9: remote VM broadcasts ARP who-has 192.168.1.9 on VLAN 196: br-vlan NORMAL, br-int 196 -> 1, NORMAL floods VLAN 1 (VM, qr-)",
+			Frame: arp(196, macRemote, macBcast, 1, macRemote, "192.168.1.20", macZero, "192.168.1.9")},
+		{Port: "qvo-vm", Note: "B1: VM ARP who-has 192.168.1.1: reaches qr- and also leaves on eth1 VLAN 196 (the gateway-ARP drop sits in table 22, never reached)",
+			Frame: arp(-1, macVM, macBcast, 1, macVM, "192.168.1.9", macZero, "192.168.1.1")},
+		{Port: "qvo-vm", Note: "B1b: same ARP with arp_spa 192.168.1.99: dropped in table 24",
+			Frame: arp(-1, macVM, macBcast, 1, macVM, "192.168.1.99", macZero, "192.168.1.1")},
+		{Port: "qr-gw", Note: "B2: qr- routes to the remote VM (src gateway MAC): br-vlan table 1 src := DVR_A, VLAN 196, unicast to eth1",
+			Frame: udp(-1, macGW, macRemote, "192.168.2.7", "192.168.1.20", "B2 routed to remote vm")},
+		{Port: "eth1", Note: "B3: from host B (src DVR_B) VLAN 196 to the VM: src := gateway MAC, pop VLAN, output to the VM",
+			Frame: udp(196, macDVRB, macVM, "192.168.2.7", "192.168.1.9", "B3 dvr from host B")},
+		{Port: "eth1", Note: "B5: VLAN 196 IPv4 to DVR_A: br-int table 4 matches dl_vlan=1 only, miss, dropped",
+			Frame: udp(196, macRemote, macDVRA, "192.168.1.20", "192.168.2.7", "B5 to dvr mac")},
+		{Port: "eth1", Note: "B6: VLAN 196 ARP reply to DVR_A with tha = gateway: br-int p99 dst := gateway, NORMAL in VLAN 196 (trunks only)",
+			Frame: arp(196, macRemote, macDVRA, 2, macRemote, "192.168.1.20", macGW, "192.168.1.1")},
+		{Port: "fg-ext", Note: "B7: fg- sends to the external peer 10.100.0.14 (FIP SNATed): VLAN 2 -> 148 out eth1",
+			Frame: udp(-1, macFG, macPeer, "10.100.0.7", "10.100.0.14", "B7 fip to peer")},
+		{Port: "eth1", Note: "B8: VLAN 148 ARP who-has 10.100.0.7 from the peer: 148 -> local 2, NORMAL, untagged to fg-",
+			Frame: arp(148, macPeer, macBcast, 1, macPeer, "10.100.0.14", macZero, "10.100.0.7")},
+	})
+}
+
+// NORMAL on a standalone bridge: a10 (1, tag 10), b10 (2, tag 10), c20 (3,
+// tag 20), d20 (4, tag 20), trunk (5, trunks 10,20), all (6, every VLAN),
+// native (7, vlan_mode native-untagged, native VLAN 10, trunks 20).
+// mac_aging_time 15 s.
+func caseNormal() []Step {
+	mA, mB, mC, mD := mac("02:00:00:00:00:0a"), mac("02:00:00:00:00:0b"), mac("02:00:00:00:00:0c"), mac("02:00:00:00:00:0d")
+	mT, mX, mE, mN := mac("02:00:00:00:00:74"), mac("02:00:00:00:00:99"), mac("02:00:00:00:00:0e"), mac("02:00:00:00:00:07")
+	s := time.Second
+	return []Step{
+		{At: 0, Port: "a10", Note: "broadcast from A in VLAN 10: b10 untagged, trunk and all tagged 10; not VLAN 20",
+			Frame: arp(-1, mA, macBcast, 1, mA, "10.0.10.1", macZero, "10.0.10.2")},
+		{At: 1 * ms, Port: "b10", Note: "B -> A (learned on a10): unicast to a10 only",
+			Frame: udp(-1, mB, mA, "10.0.10.2", "10.0.10.1", "b to a")},
+		{At: 2 * ms, Port: "c20", Note: "broadcast from C in VLAN 20: d20 untagged, trunk and all tagged 20",
+			Frame: arp(-1, mC, macBcast, 1, mC, "10.0.20.3", macZero, "10.0.20.4")},
+		{At: 3 * ms, Port: "trunk", Note: "tagged 20 from the trunk to C (learned): untagged to c20 only",
+			Frame: udp(20, mT, mC, "10.0.20.9", "10.0.20.3", "trunk to c")},
+		{At: 4 * ms, Port: "trunk", Note: "tagged 10 from the trunk to an unknown MAC: floods VLAN 10 (a10, b10 untagged; all tagged)",
+			Frame: udp(10, mT, mX, "10.0.10.9", "10.0.10.99", "trunk to unknown")},
+		{At: 5 * ms, Port: "b10", Note: "B -> C: C is learned in VLAN 20 only, so this floods VLAN 10",
+			Frame: udp(-1, mB, mC, "10.0.10.2", "10.0.20.3", "b to c other vlan")},
+		{At: 6 * ms, Port: "all", Note: "broadcast tagged 30 on the all-VLAN trunk: no other port carries VLAN 30",
+			Frame: arp(30, mE, macBcast, 1, mE, "10.0.30.5", macZero, "10.0.30.6")},
+		{At: 7 * ms, Port: "trunk", Note: "tagged 30 on a trunk limited to 10,20: dropped",
+			Frame: udp(30, mT, macBcast, "10.0.30.9", "10.0.30.255", "trunk vlan 30")},
+		{At: 8 * ms, Port: "a10", Note: "tagged 10 frame on an access port: dropped",
+			Frame: udp(10, mA, macBcast, "10.0.10.1", "10.0.10.255", "tagged on access")},
+		{At: 9 * ms, Port: "a10", Note: "priority-tagged (VID 0, PCP 3) frame on an access port: treated as VLAN 10",
+			Frame: udpPCP(0, 3, mA, mD, "10.0.10.1", "10.0.10.4", "priority tagged")},
+		{At: 10 * ms, Port: "all", Note: "untagged broadcast on the all-VLAN trunk: VLAN 0, nobody else carries it",
+			Frame: arp(-1, mE, macBcast, 1, mE, "10.0.0.5", macZero, "10.0.0.6")},
+		{At: 11 * ms, Port: "native", Note: "untagged broadcast on the native-untagged port: VLAN 10 (a10, b10 untagged; trunk, all tagged)",
+			Frame: arp(-1, mN, macBcast, 1, mN, "10.0.10.7", macZero, "10.0.10.8")},
+		{At: 12 * ms, Port: "native", Note: "tagged 20 on the native-untagged port to C: untagged to c20",
+			Frame: udp(20, mN, mC, "10.0.20.7", "10.0.20.3", "native vlan 20 to c")},
+		{At: 13 * ms, Port: "trunk", Note: "tagged 10 from the trunk to the native port's MAC: leaves native untagged",
+			Frame: udp(10, mT, mN, "10.0.10.9", "10.0.10.7", "trunk to native")},
+		{At: 14 * ms, Port: "c20", Note: "C -> the native port's MAC in VLAN 20: leaves native tagged 20",
+			Frame: udp(-1, mC, mN, "10.0.20.3", "10.0.20.7", "c to native")},
+		{At: 10 * s, Port: "b10", Note: "10 s later B -> A: A (learned at 0 s) has not aged out yet (aging 15 s): unicast to a10",
+			Frame: udp(-1, mB, mA, "10.0.10.2", "10.0.10.1", "b to a at 10s")},
+		{At: 40 * s, Port: "b10", Note: "40 s: A aged out, B -> A floods VLAN 10 again",
+			Frame: udp(-1, mB, mA, "10.0.10.2", "10.0.10.1", "b to a at 40s")},
+		{At: 40*s + ms, Port: "trunk", Note: "tagged 10 from the trunk to B (relearned at 40 s): unicast to b10",
+			Frame: udp(10, mT, mB, "10.0.10.9", "10.0.10.2", "trunk to b")},
+	}
+}
+
+// A resubmit loop: table 0 -> 1 -> 0 for in_port 1; in_port 2 goes to 3.
+func caseLoop() []Step {
+	m1, m2 := mac("02:00:00:00:01:01"), mac("02:00:00:00:01:02")
+	return seq([]Step{
+		{Port: "p1", Note: "loops table 0 <-> table 1: OVS stops at its resubmit limit and drops the frame",
+			Frame: udp(-1, m1, m2, "10.1.0.1", "10.1.0.2", "looping")},
+		{Port: "p2", Note: "non-looping frame: table 0 -> 2 -> output:3",
+			Frame: udp(-1, m2, m1, "10.1.0.2", "10.1.0.1", "not looping")},
+		{Port: "p1", Note: "loop that outputs to p3 on every pass before resubmitting: what OVS does with the outputs already taken when it hits the limit",
+			Frame: udp(-1, m1, macBcast, "10.1.0.1", "10.1.0.255", "looping after output")},
+	})
+}
+
+// WriteInputs writes the steps of a case as one <port>-in.pcap per port
+// that receives frames, removing stale input files of other ports.
+func WriteInputs(dir string, c *Config, steps []Step) error {
+	byPort := map[string][]Packet{}
+	for _, s := range steps {
+		p := c.portByName(s.Port)
+		if p == nil || p.Type != "pcap" {
+			return fmt.Errorf("step %q: no pcap port %s", s.Note, s.Port)
+		}
+		if p.Options["rx"] != InputName(s.Port) {
+			return fmt.Errorf("port %s: options.rx must be %s", s.Port, InputName(s.Port))
+		}
+		byPort[s.Port] = append(byPort[s.Port], Packet{Time: Epoch.Add(s.At), Data: s.Frame})
+	}
+	for _, p := range c.PcapPorts() {
+		path := filepath.Join(dir, InputName(p.Name))
+		if ps, ok := byPort[p.Name]; ok {
+			if err := WritePcap(path, ps); err != nil {
+				return err
+			}
+		} else if p.Options["rx"] != "" {
+			return fmt.Errorf("port %s has options.rx but no input frames", p.Name)
+		} else if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) portByName(name string) *Port {
+	for i := range c.Bridges {
+		for j := range c.Bridges[i].Ports {
+			if c.Bridges[i].Ports[j].Name == name {
+				return &c.Bridges[i].Ports[j]
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package ovstest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestStartBridgeFlow(t *testing.T) {
+	o := Start(t)
+	if err := o.AddBridge("br0", true); err != nil {
+		t.Fatal(err)
+	}
+	pcap := filepath.Join(o.Dir, "p1.pcap")
+	if err := o.AddPort("br0", "p1", 7, "", map[string]string{"tx_pcap": pcap}, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.AddPort("br0", "p2", 8, "dummy", nil, 0, []int{10, 20}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := o.Vsctl("get", "Interface", "p1", "ofport")
+	if err != nil || strings.TrimSpace(out) != "7" {
+		t.Fatalf("ofport of p1 = %q, %v; want 7", out, err)
+	}
+	if out, err := o.Vsctl("get", "Port", "p2", "trunks"); err != nil || strings.TrimSpace(out) != "[10, 20]" {
+		t.Fatalf("trunks of p2 = %q, %v", out, err)
+	}
+	flows := filepath.Join(t.TempDir(), "f.flows")
+	if err := os.WriteFile(flows, []byte("table=0,priority=5,in_port=8,actions=output:7  # a comment\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.AddFlowsFile("br0", flows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.DumpFlows("br0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "priority=5,in_port=8 actions=output:7") {
+		t.Fatalf("dump-flows = %q", got)
+	}
+	frame := make([]byte, 60)
+	copy(frame, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 1, 0x08, 0x00})
+	if err := o.Receive("p2", frame); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Appctl("revalidator/wait"); err != nil {
+		t.Fatal(err)
+	}
+	got, err = o.DumpFlows("br0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Stop()
+	st, err := os.Stat(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pcap file header (24) + record header (16) + frame (60)
+	if st.Size() != 24+16+60 {
+		t.Errorf("tx_pcap has %d bytes, want %d", st.Size(), 24+16+60)
+	}
+}
