@@ -25,10 +25,9 @@ bench:
 
 # Each fuzz target for a short time box (go test runs one target at a time).
 fuzz:
-	@for t in $$($(GO) test -list 'Fuzz.*' ./flowtable | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./flowtable || exit 1; done
-	@for t in $$($(GO) test -list 'Fuzz.*' ./datapath/header | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./datapath/header || exit 1; done
+	@for p in ./flowtable ./datapath ./datapath/header; do \
+		for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; done; done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -94,7 +94,7 @@ func (s *Server) snapshot() *State {
 			}
 		}
 		for _, f := range b.Flows.Flows(nil) {
-			sb.Flows = append(sb.Flows, strings.TrimSpace(f.Format(flowtable.FormatOptions{NoStats: true, OF13: true})))
+			sb.Flows = append(sb.Flows, strings.TrimSpace(f.Format(flowtable.FormatOptions{NoStats: true, Exact: true})))
 		}
 		st.Bridges = append(st.Bridges, sb)
 	}
