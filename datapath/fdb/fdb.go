@@ -206,8 +206,8 @@ func (t *Table) collect() {
 	slices.SortFunc(all, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(a.seen, b.seen), cmp.Compare(a.e.key, b.e.key))
 	})
-	n := max(1, len(all)/16)
-	t.cands = all[:min(n, len(all)):min(n, len(all))]
+	n := min(max(1, len(all)/16), len(all))
+	t.cands = slices.Clone(all[:n]) // do not keep the whole scan alive
 }
 
 // remove deletes e if it is still in the table. Callers hold t.mu.
