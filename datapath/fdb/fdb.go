@@ -1,0 +1,337 @@
+// Package fdb is the MAC learning table of the NORMAL action, with Open
+// vSwitch semantics: entries map (VLAN, MAC) to the port the MAC was last
+// seen on, expire after an idle time, and when the table is full the
+// entry learned or refreshed longest ago is evicted to make room.
+//
+// Learn and Lookup run on the per-packet path of several workers at once.
+// The table is split into shards, each a map under its own RWMutex; looking
+// up or refreshing an existing entry takes only a shard read lock and
+// updates the entry with atomic stores, so it neither contends on a global
+// lock nor allocates. Only adding a new entry takes the table's insert lock
+// (which also serialises eviction) and a shard write lock.
+package fdb
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults, as Open vSwitch's other_config:mac-table-size and
+// mac-aging-time.
+const (
+	DefaultSize  = 8192
+	DefaultAging = 300 * time.Second
+)
+
+// PortLocal is the OpenFlow number of a bridge's LOCAL port, which
+// FormatShow prints as "LOCAL".
+const PortLocal Port = 0xfffe
+
+// Port is an OpenFlow port number.
+type Port uint32
+
+const numShards = 64
+
+type entry struct {
+	key  uint64 // vlan<<48 | mac
+	port atomic.Uint32
+	seen atomic.Int64 // unix nanoseconds of the last Learn
+}
+
+type shard struct {
+	mu sync.RWMutex
+	m  map[uint64]*entry
+	_  [32]byte // keep shards' locks on separate cache lines
+}
+
+// Table is a MAC learning table. Its methods are safe for concurrent use.
+type Table struct {
+	shards [numShards]shard
+	aging  atomic.Int64 // nanoseconds
+
+	mu    sync.Mutex // insert lock: new entries, eviction, flushes, limits
+	size  int        // maximum number of entries
+	count int
+	// cands are eviction candidates, oldest first, with the seen time
+	// they had when collected (see evictOldest).
+	cands []candidate
+}
+
+type candidate struct {
+	e    *entry
+	seen int64
+}
+
+// New returns an empty table holding at most maxEntries entries that are
+// forgotten aging after they were last learned; 0 (or less) selects
+// DefaultSize and DefaultAging.
+func New(maxEntries int, aging time.Duration) *Table {
+	t := &Table{}
+	for i := range t.shards {
+		t.shards[i].m = map[uint64]*entry{}
+	}
+	t.SetLimits(maxEntries, aging)
+	return t
+}
+
+// SetLimits changes the maximum size and the aging time; 0 (or less)
+// selects the default of each. Shrinking below the current number of
+// entries evicts the oldest.
+func (t *Table) SetLimits(maxEntries int, aging time.Duration) {
+	if maxEntries <= 0 {
+		maxEntries = DefaultSize
+	}
+	if aging <= 0 {
+		aging = DefaultAging
+	}
+	t.aging.Store(int64(aging))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.size = maxEntries
+	for t.count > t.size {
+		t.evictOldest()
+	}
+}
+
+// Limits returns the maximum size and the aging time.
+func (t *Table) Limits() (int, time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.size, time.Duration(t.aging.Load())
+}
+
+func makeKey(vlan uint16, mac [6]byte) uint64 {
+	return uint64(vlan&0xfff)<<48 | uint64(mac[0])<<40 | uint64(mac[1])<<32 | uint64(mac[2])<<24 |
+		uint64(mac[3])<<16 | uint64(mac[4])<<8 | uint64(mac[5])
+}
+
+func (t *Table) shard(k uint64) *shard {
+	return &t.shards[(k*0x9e3779b97f4a7c15)>>58]
+}
+
+// Learn records that mac was seen in vlan on port at now (unix
+// nanoseconds). An existing entry is refreshed, and moved if the port
+// differs, without allocating or taking an exclusive lock.
+func (t *Table) Learn(vlan uint16, mac [6]byte, port uint32, now int64) {
+	k := makeKey(vlan, mac)
+	s := t.shard(k)
+	s.mu.RLock()
+	e := s.m[k]
+	s.mu.RUnlock()
+	if e != nil {
+		refresh(e, port, now)
+		return
+	}
+	t.insert(s, k, port, now)
+}
+
+func refresh(e *entry, port uint32, now int64) {
+	if e.port.Load() != port {
+		e.port.Store(port)
+	}
+	// Only move forward (seen times only grow, which eviction relies on),
+	// and skip the store when unchanged so that workers learning the same
+	// MAC at the same instant do not bounce the cache line.
+	if now > e.seen.Load() {
+		e.seen.Store(now)
+	}
+}
+
+func (t *Table) insert(s *shard, k uint64, port uint32, now int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s.mu.RLock()
+	e := s.m[k]
+	s.mu.RUnlock()
+	if e != nil { // another worker added it meanwhile
+		refresh(e, port, now)
+		return
+	}
+	for t.count >= t.size {
+		t.evictOldest()
+	}
+	e = &entry{key: k}
+	e.port.Store(port)
+	e.seen.Store(now)
+	s.mu.Lock()
+	s.m[k] = e
+	s.mu.Unlock()
+	t.count++
+}
+
+// evictOldest removes the entry with the oldest seen time. Callers hold
+// t.mu and the table is not empty.
+//
+// Finding the oldest entry means a scan, so one scan collects the oldest
+// sixteenth of the table as candidates, sorted. A candidate whose seen time
+// has not changed since is still older than every entry that was not
+// collected (seen times only grow) and than later insertions, so the first
+// unchanged candidate is the oldest entry; refreshed or removed candidates
+// are skipped. Evicting under a flood of new MACs thus costs O(log n)
+// amortised rather than a scan per packet.
+func (t *Table) evictOldest() {
+	for attempt := 0; ; attempt++ {
+		for len(t.cands) > 0 {
+			c := t.cands[0]
+			t.cands = t.cands[1:]
+			if c.e.seen.Load() != c.seen && attempt == 0 {
+				continue
+			}
+			if t.remove(c.e) {
+				return
+			}
+		}
+		t.collect()
+		if len(t.cands) == 0 {
+			return // empty table: nothing to evict
+		}
+	}
+}
+
+func (t *Table) collect() {
+	all := make([]candidate, 0, t.count)
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.RLock()
+		for _, e := range s.m {
+			all = append(all, candidate{e, e.seen.Load()})
+		}
+		s.mu.RUnlock()
+	}
+	slices.SortFunc(all, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(a.seen, b.seen), cmp.Compare(a.e.key, b.e.key))
+	})
+	n := min(max(1, len(all)/16), len(all))
+	t.cands = slices.Clone(all[:n]) // do not keep the whole scan alive
+}
+
+// remove deletes e if it is still in the table. Callers hold t.mu.
+func (t *Table) remove(e *entry) bool {
+	s := t.shard(e.key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[e.key] != e {
+		return false
+	}
+	delete(s.m, e.key)
+	t.count--
+	return true
+}
+
+// Lookup returns the port mac was learned on in vlan, unless the entry is
+// older than the aging time at now (unix nanoseconds).
+func (t *Table) Lookup(vlan uint16, mac [6]byte, now int64) (Port, bool) {
+	k := makeKey(vlan, mac)
+	s := t.shard(k)
+	s.mu.RLock()
+	e := s.m[k]
+	s.mu.RUnlock()
+	if e == nil || now-e.seen.Load() >= t.aging.Load() {
+		return 0, false
+	}
+	return Port(e.port.Load()), true
+}
+
+// Len returns the number of entries, expired ones included until they are
+// evicted or purged by Entries.
+func (t *Table) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.count
+}
+
+// FlushPort forgets every entry learned on port (the port went away).
+func (t *Table) FlushPort(port uint32) {
+	t.removeIf(func(e *entry) bool { return e.port.Load() == port })
+}
+
+// Flush forgets every entry.
+func (t *Table) Flush() {
+	t.removeIf(func(*entry) bool { return true })
+}
+
+func (t *Table) removeIf(f func(*entry) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		for k, e := range s.m {
+			if f(e) {
+				delete(s.m, k)
+				t.count--
+			}
+		}
+		s.mu.Unlock()
+	}
+	t.cands = nil
+}
+
+// Entry is one learned MAC, as Entries reports it.
+type Entry struct {
+	Port Port
+	VLAN uint16
+	MAC  [6]byte
+	Age  time.Duration // since last learned
+}
+
+// Entries returns the live entries at now (unix nanoseconds), oldest first
+// as ovs-appctl fdb/show lists them; expired entries are purged.
+func (t *Table) Entries(now int64) []Entry {
+	aging := t.aging.Load()
+	t.removeIf(func(e *entry) bool { return now-e.seen.Load() >= aging })
+	type seenEntry struct {
+		Entry
+		seen int64
+	}
+	var list []seenEntry
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.RLock()
+		for k, e := range s.m {
+			seen := e.seen.Load()
+			var mac [6]byte
+			for j := range mac {
+				mac[j] = byte(k >> (40 - 8*j))
+			}
+			list = append(list, seenEntry{Entry{Port: Port(e.port.Load()), VLAN: uint16(k >> 48), MAC: mac, Age: time.Duration(max(0, now-seen))}, seen})
+		}
+		s.mu.RUnlock()
+	}
+	slices.SortFunc(list, func(a, b seenEntry) int {
+		return cmp.Or(cmp.Compare(a.seen, b.seen), cmp.Compare(a.VLAN, b.VLAN), slices.Compare(a.MAC[:], b.MAC[:]))
+	})
+	out := make([]Entry, len(list))
+	for i := range list {
+		out[i] = list[i].Entry
+	}
+	return out
+}
+
+// FormatShow formats entries exactly as ovs-appctl fdb/show does: a
+// header line, then one line per entry with the port (name(port), or the
+// number — "LOCAL" for PortLocal — if name is nil), VLAN, MAC and age in
+// whole seconds.
+func FormatShow(entries []Entry, name func(Port) string) string {
+	var b strings.Builder
+	b.WriteString(" port  VLAN  MAC                Age\n")
+	for _, e := range entries {
+		var p string
+		switch {
+		case name != nil:
+			p = name(e.Port)
+		case e.Port == PortLocal:
+			p = "LOCAL"
+		default:
+			p = fmt.Sprint(uint32(e.Port))
+		}
+		m := e.MAC
+		fmt.Fprintf(&b, "%5s  %4d  %02x:%02x:%02x:%02x:%02x:%02x  %3d\n", p, e.VLAN, m[0], m[1], m[2], m[3], m[4], m[5], int64(e.Age/time.Second))
+	}
+	return b.String()
+}
