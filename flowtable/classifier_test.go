@@ -414,7 +414,6 @@ func TestConjunctionOverflow(t *testing.T) {
 	}
 }
 
-
 func TestLookupAllocatesNothing(t *testing.T) {
 	ts := NewTables()
 	r := rand.New(rand.NewPCG(1, 2))
