@@ -24,14 +24,56 @@ type subtable struct {
 	idx     []uint8 // words of mask that are not zero
 	maxPri  uint16  // highest priority of any flow here
 	n       int
-	pris    map[uint16]int32   // flows per priority, to maintain maxPri
-	buckets map[uint64][]*Flow // hash of the masked words -> flows, priority descending
+	pris    map[uint16]int32  // flows per priority, to maintain maxPri
+	buckets map[uint64]bucket // hash of the masked words -> flows
 	gen     uint64
 	id      uint64 // creation order, to sort subtables deterministically
 }
 
+// bucket holds the flows of one hash value, priority descending. The first
+// is inline, so that the usual one-flow bucket costs no extra memory access
+// and no allocation. Writers never change a bucket's rest slice in place.
+type bucket struct {
+	head *Flow
+	rest []*Flow
+}
+
+func (b *bucket) len() int {
+	if b.head == nil {
+		return 0
+	}
+	return 1 + len(b.rest)
+}
+
+func (b *bucket) at(i int) *Flow {
+	if i == 0 {
+		return b.head
+	}
+	return b.rest[i-1]
+}
+
+// flows returns a new slice of b's flows (writers only).
+func (b *bucket) flows() []*Flow {
+	s := make([]*Flow, 0, b.len()+1)
+	if b.head != nil {
+		s = append(s, b.head)
+	}
+	return append(s, b.rest...)
+}
+
+// mkBucket makes a bucket of s, which the bucket then owns.
+func mkBucket(s []*Flow) bucket {
+	if len(s) == 0 {
+		return bucket{}
+	}
+	if len(s) == 1 {
+		return bucket{head: s[0]}
+	}
+	return bucket{head: s[0], rest: s[1:]}
+}
+
 func newSubtable(mask *Key, gen, id uint64) *subtable {
-	st := &subtable{mask: *mask, pris: map[uint16]int32{}, buckets: map[uint64][]*Flow{}, gen: gen, id: id}
+	st := &subtable{mask: *mask, pris: map[uint16]int32{}, buckets: map[uint64]bucket{}, gen: gen, id: id}
 	for i, w := range mask {
 		if w != 0 {
 			st.idx = append(st.idx, uint8(i))
@@ -62,8 +104,9 @@ func (st *subtable) matches(f *Flow, k *Key) bool {
 
 // findExact returns the flow of st with exactly match m and priority pri.
 func (st *subtable) findExact(m *Match, pri uint16) *Flow {
-	for _, f := range st.buckets[st.hash(&m.Value)] {
-		if f.Priority == pri && f.Match.Value == m.Value {
+	b := st.buckets[st.hash(&m.Value)]
+	for i, n := 0, b.len(); i < n; i++ {
+		if f := b.at(i); f.Priority == pri && f.Match.Value == m.Value {
 			return f
 		}
 	}
@@ -73,16 +116,17 @@ func (st *subtable) findExact(m *Match, pri uint16) *Flow {
 // insert adds f after the flows of equal or higher priority in its bucket.
 func (st *subtable) insert(f *Flow) {
 	h := st.hash(&f.Match.Value)
-	b := st.buckets[h]
-	i := 0
-	for i < len(b) && b[i].Priority >= f.Priority {
-		i++
+	old := st.buckets[h]
+	if old.head == nil {
+		st.buckets[h] = bucket{head: f}
+	} else {
+		b := old.flows()
+		i := 0
+		for i < len(b) && b[i].Priority >= f.Priority {
+			i++
+		}
+		st.buckets[h] = mkBucket(slices.Insert(b, i, f))
 	}
-	nb := make([]*Flow, 0, len(b)+1)
-	nb = append(nb, b[:i]...)
-	nb = append(nb, f)
-	nb = append(nb, b[i:]...)
-	st.buckets[h] = nb
 	st.n++
 	st.pris[f.Priority]++
 	if st.n == 1 || f.Priority > st.maxPri {
@@ -93,7 +137,8 @@ func (st *subtable) insert(f *Flow) {
 // remove takes f out of st; it reports whether f was there.
 func (st *subtable) remove(f *Flow) bool {
 	h := st.hash(&f.Match.Value)
-	b := st.buckets[h]
+	old := st.buckets[h]
+	b := old.flows()
 	i := slices.Index(b, f)
 	if i < 0 {
 		return false
@@ -101,9 +146,7 @@ func (st *subtable) remove(f *Flow) bool {
 	if len(b) == 1 {
 		delete(st.buckets, h)
 	} else {
-		nb := make([]*Flow, 0, len(b)-1)
-		nb = append(nb, b[:i]...)
-		st.buckets[h] = append(nb, b[i+1:]...)
+		st.buckets[h] = mkBucket(slices.Delete(b, i, i+1))
 	}
 	st.n--
 	if st.pris[f.Priority]--; st.pris[f.Priority] == 0 {
@@ -121,21 +164,21 @@ func (st *subtable) remove(f *Flow) bool {
 // replace puts nf where old is (same match and priority).
 func (st *subtable) replace(old, nf *Flow) {
 	h := st.hash(&old.Match.Value)
-	b := st.buckets[h]
+	ob := st.buckets[h]
+	b := ob.flows()
 	i := slices.Index(b, old)
 	if i < 0 {
 		return
 	}
-	nb := slices.Clone(b)
-	nb[i] = nf
-	st.buckets[h] = nb
+	b[i] = nf
+	st.buckets[h] = mkBucket(b)
 }
 
 // each calls fn for every flow of st until fn returns false.
 func (st *subtable) each(fn func(*Flow) bool) bool {
 	for _, b := range st.buckets {
-		for _, f := range b {
-			if !fn(f) {
+		for i, n := 0, b.len(); i < n; i++ {
+			if !fn(b.at(i)) {
 				return false
 			}
 		}
@@ -242,7 +285,9 @@ func (tb *table) find(k, wc *Key, soft *softSet) *Flow {
 		for _, i := range st.idx {
 			wc[i] |= st.mask[i]
 		}
-		for _, f := range st.buckets[st.hash(k)] {
+		b := st.buckets[st.hash(k)]
+		for i, n := 0, b.len(); i < n; i++ {
+			f := b.at(i)
 			if best != nil && f.Priority <= best.Priority {
 				break
 			}
