@@ -20,14 +20,19 @@ import (
 
 // subtable holds the flows of one table that share one mask.
 type subtable struct {
-	mask    Key
-	idx     []uint8 // words of mask that are not zero
-	maxPri  uint16  // highest priority of any flow here
-	n       int
-	pris    map[uint16]int32  // flows per priority, to maintain maxPri
-	buckets map[uint64]bucket // hash of the masked words -> flows
-	gen     uint64
-	id      uint64 // creation order, to sort subtables deterministically
+	mask   Key
+	idx    []uint8 // words of mask that are not zero
+	maxPri uint16  // highest priority of any flow here
+	n      int
+	pris   map[uint16]int32 // flows per priority, to maintain maxPri
+	// The buckets, by hash of the masked words, are split into 1<<bits
+	// shards by the hash's top bits, so that a writer copies only the
+	// shards it changes: a single flow mod costs O(shard size + number of
+	// shards), not O(flows).
+	shards []*shard
+	bits   uint8
+	gen    uint64
+	id     uint64 // creation order, to sort subtables deterministically
 }
 
 // bucket holds the flows of one hash value, priority descending. The first
@@ -72,8 +77,60 @@ func mkBucket(s []*Flow) bucket {
 	return bucket{head: s[0], rest: s[1:]}
 }
 
+// shard is one part of a subtable's hash map.
+type shard struct {
+	m   map[uint64]bucket
+	gen uint64
+}
+
+// maxShardLoad is the average shard size above which a subtable doubles
+// its number of shards.
+const maxShardLoad = 256
+
+func (st *subtable) get(h uint64) bucket { return st.shards[h>>(64-uint64(st.bits))].m[h] }
+
+// wshard returns a writable copy of the shard for hash h; st must be
+// writable.
+func (st *subtable) wshard(h uint64) *shard {
+	i := h >> (64 - uint64(st.bits))
+	sh := st.shards[i]
+	if sh.gen != st.gen {
+		sh = &shard{m: maps.Clone(sh.m), gen: st.gen}
+		st.shards[i] = sh
+	}
+	return sh
+}
+
+func (st *subtable) set(h uint64, b bucket) {
+	sh := st.wshard(h)
+	if b.head == nil {
+		delete(sh.m, h)
+	} else {
+		sh.m[h] = b
+	}
+}
+
+// grow doubles the shards when they are too full; st must be writable.
+func (st *subtable) grow() {
+	if st.n <= len(st.shards)*maxShardLoad || st.bits >= 24 {
+		return
+	}
+	bits := st.bits + 1
+	shards := make([]*shard, 1<<bits)
+	for i := range shards {
+		shards[i] = &shard{m: make(map[uint64]bucket, maxShardLoad/2), gen: st.gen}
+	}
+	for _, sh := range st.shards {
+		for h, b := range sh.m {
+			shards[h>>(64-uint64(bits))].m[h] = b
+		}
+	}
+	st.shards, st.bits = shards, bits
+}
+
 func newSubtable(mask *Key, gen, id uint64) *subtable {
-	st := &subtable{mask: *mask, pris: map[uint16]int32{}, buckets: map[uint64]bucket{}, gen: gen, id: id}
+	st := &subtable{mask: *mask, pris: map[uint16]int32{}, gen: gen, id: id,
+		shards: []*shard{{m: map[uint64]bucket{}, gen: gen}}}
 	for i, w := range mask {
 		if w != 0 {
 			st.idx = append(st.idx, uint8(i))
@@ -85,7 +142,7 @@ func newSubtable(mask *Key, gen, id uint64) *subtable {
 func (st *subtable) clone(gen uint64) *subtable {
 	c := *st
 	c.pris = maps.Clone(st.pris)
-	c.buckets = maps.Clone(st.buckets)
+	c.shards = slices.Clone(st.shards)
 	c.gen = gen
 	return &c
 }
@@ -104,7 +161,7 @@ func (st *subtable) matches(f *Flow, k *Key) bool {
 
 // findExact returns the flow of st with exactly match m and priority pri.
 func (st *subtable) findExact(m *Match, pri uint16) *Flow {
-	b := st.buckets[st.hash(&m.Value)]
+	b := st.get(st.hash(&m.Value))
 	for i, n := 0, b.len(); i < n; i++ {
 		if f := b.at(i); f.Priority == pri && f.Match.Value == m.Value {
 			return f
@@ -116,18 +173,19 @@ func (st *subtable) findExact(m *Match, pri uint16) *Flow {
 // insert adds f after the flows of equal or higher priority in its bucket.
 func (st *subtable) insert(f *Flow) {
 	h := st.hash(&f.Match.Value)
-	old := st.buckets[h]
+	old := st.get(h)
 	if old.head == nil {
-		st.buckets[h] = bucket{head: f}
+		st.set(h, bucket{head: f})
 	} else {
 		b := old.flows()
 		i := 0
 		for i < len(b) && b[i].Priority >= f.Priority {
 			i++
 		}
-		st.buckets[h] = mkBucket(slices.Insert(b, i, f))
+		st.set(h, mkBucket(slices.Insert(b, i, f)))
 	}
 	st.n++
+	st.grow()
 	st.pris[f.Priority]++
 	if st.n == 1 || f.Priority > st.maxPri {
 		st.maxPri = f.Priority
@@ -137,17 +195,13 @@ func (st *subtable) insert(f *Flow) {
 // remove takes f out of st; it reports whether f was there.
 func (st *subtable) remove(f *Flow) bool {
 	h := st.hash(&f.Match.Value)
-	old := st.buckets[h]
+	old := st.get(h)
 	b := old.flows()
 	i := slices.Index(b, f)
 	if i < 0 {
 		return false
 	}
-	if len(b) == 1 {
-		delete(st.buckets, h)
-	} else {
-		st.buckets[h] = mkBucket(slices.Delete(b, i, i+1))
-	}
+	st.set(h, mkBucket(slices.Delete(b, i, i+1)))
 	st.n--
 	if st.pris[f.Priority]--; st.pris[f.Priority] == 0 {
 		delete(st.pris, f.Priority)
@@ -164,22 +218,24 @@ func (st *subtable) remove(f *Flow) bool {
 // replace puts nf where old is (same match and priority).
 func (st *subtable) replace(old, nf *Flow) {
 	h := st.hash(&old.Match.Value)
-	ob := st.buckets[h]
+	ob := st.get(h)
 	b := ob.flows()
 	i := slices.Index(b, old)
 	if i < 0 {
 		return
 	}
 	b[i] = nf
-	st.buckets[h] = mkBucket(b)
+	st.set(h, mkBucket(b))
 }
 
 // each calls fn for every flow of st until fn returns false.
 func (st *subtable) each(fn func(*Flow) bool) bool {
-	for _, b := range st.buckets {
-		for i, n := 0, b.len(); i < n; i++ {
-			if !fn(b.at(i)) {
-				return false
+	for _, sh := range st.shards {
+		for _, b := range sh.m {
+			for i, n := 0, b.len(); i < n; i++ {
+				if !fn(b.at(i)) {
+					return false
+				}
 			}
 		}
 	}
@@ -285,7 +341,7 @@ func (tb *table) find(k, wc *Key, soft *softSet) *Flow {
 		for _, i := range st.idx {
 			wc[i] |= st.mask[i]
 		}
-		b := st.buckets[st.hash(k)]
+		b := st.get(st.hash(k))
 		for i, n := 0, b.len(); i < n; i++ {
 			f := b.at(i)
 			if best != nil && f.Priority <= best.Priority {
