@@ -1,6 +1,7 @@
 package flowtable
 
 import (
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -446,5 +447,78 @@ func TestLookupAllocatesNothing(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(100, func() { _ = ts.Snapshot() }); a != 0 {
 		t.Errorf("Snapshot allocates")
+	}
+}
+
+// TestLargeSubtableCopyOnWrite grows one subtable through many shard
+// doublings, one flow mod at a time and in batches, and checks that every
+// older snapshot still sees exactly its own flows.
+func TestLargeSubtableCopyOnWrite(t *testing.T) {
+	ts := NewTables()
+	type snap struct {
+		s    *Snapshot
+		live map[uint64]int // dl_src -> output port
+	}
+	live := map[uint64]int{}
+	var snaps []snap
+	r := rand.New(rand.NewPCG(4, 4))
+	keyOf := func(src uint64) *Key { return mkKey(ex(FieldInPort, 1), ex(FieldEthSrc, src)) }
+	for step := 0; step < 400; step++ {
+		var mods []*FlowMod
+		n := 1
+		if step%10 == 0 {
+			n = 200
+		}
+		for i := 0; i < n; i++ {
+			src := uint64(r.IntN(6000))
+			port := 1 + r.IntN(100)
+			switch r.IntN(4) {
+			case 0:
+				mods = append(mods, &FlowMod{Command: CmdDeleteStrict, OutPort: PortNone, Flow: mkFlow(0, 5, nil, ex(FieldInPort, 1), ex(FieldEthSrc, src))})
+				delete(live, src)
+			case 1:
+				mods = append(mods, &FlowMod{Command: CmdModifyStrict, Flow: mkFlow(0, 5, out(Port(port)), ex(FieldInPort, 1), ex(FieldEthSrc, src))})
+				live[src] = port
+			default:
+				mods = append(mods, add(mkFlow(0, 5, out(Port(port)), ex(FieldInPort, 1), ex(FieldEthSrc, src))))
+				live[src] = port
+			}
+		}
+		mustApply(t, ts, mods...)
+		if step%40 == 0 {
+			snaps = append(snaps, snap{ts.Snapshot(), maps.Clone(live)})
+		}
+	}
+	snaps = append(snaps, snap{ts.Snapshot(), maps.Clone(live)})
+	if ts.Len() != len(live) {
+		t.Fatalf("Len %d, want %d", ts.Len(), len(live))
+	}
+	if bits := ts.Snapshot().tables[0].subs[0].bits; bits < 3 {
+		t.Errorf("subtable did not grow its shards: %d bits", bits)
+	}
+	for j, sn := range snaps {
+		if sn.s.Len() != len(sn.live) {
+			t.Errorf("snapshot %d: Len %d, want %d", j, sn.s.Len(), len(sn.live))
+		}
+		for src := uint64(0); src < 6000; src++ {
+			var wc Key
+			f := sn.s.Lookup(0, keyOf(src), &wc)
+			want, ok := sn.live[src]
+			if (f != nil) != ok || (ok && int(f.Actions[0].(Output).Port) != want) {
+				t.Fatalf("snapshot %d src %d: got %v, want %v/%v", j, src, desc(f), want, ok)
+			}
+		}
+	}
+}
+
+func TestLookupNilWildcards(t *testing.T) {
+	ts := NewTables()
+	mustApply(t, ts, add(mkFlow(0, 1, out(3), ex(FieldInPort, 1))))
+	if f := ts.Snapshot().Lookup(0, mkKey(ex(FieldInPort, 1)), nil); f == nil {
+		t.Errorf("lookup with nil wildcards missed")
+	}
+	k := mkKey(ex(FieldInPort, 1))
+	if a := testing.AllocsPerRun(100, func() { ts.Snapshot().Lookup(0, k, nil) }); a != 0 {
+		t.Errorf("nil-wildcard lookup allocates %.1f", a)
 	}
 }

@@ -100,12 +100,24 @@ func (t *Tables) Len() int { return t.snap.Load().n }
 func (s *Snapshot) Len() int { return s.n }
 
 // Lookup returns the highest-priority flow of table id that matches k, or
-// nil, and ORs into wc the mask bits the result depended on. It neither
-// locks nor allocates. Conjunctive flows are never returned; see
-// table.lookup for conjunctive matches.
+// nil, and ORs into wc (which may be nil) the mask bits the result depended
+// on: the masks of every subtable probed. It neither locks nor allocates.
+//
+// Conjunctive flows (IsConjunctive) are never returned. When the matching
+// conjunctive flows of some priority above the best ordinary match have,
+// for a conjunction id, a flow for every clause 1..n, the table is looked
+// up again with conj_id set to the id, and a conj_id flow found that way
+// is the result. A lookup remembers at most 32 matching conjunctive flows
+// (the highest-priority ones) and 16 conjunction ids per priority level;
+// beyond that some conjunctions are not found, which never fails the
+// lookup otherwise.
 func (s *Snapshot) Lookup(id uint8, k, wc *Key) *Flow {
 	if int(id) >= NumTables {
 		return nil
+	}
+	if wc == nil {
+		var scratch Key
+		wc = &scratch
 	}
 	st := &s.stats[id].stripes[stripeOf(wc)]
 	st.lookups.Add(1)
