@@ -43,6 +43,33 @@ type Flow struct {
 	nBytes   atomic.Uint64
 	used     atomic.Int64 // unix nanoseconds of the last hit, 0 = never
 	soft     bool         // actions are only conjunction (and note)
+
+	// modified is when the hard timeout started counting (unix ns): the
+	// add, the last modify, or the last learn refresh, as Open vSwitch
+	// keeps rule->modified. Atomic so that a learn refresh of an unchanged
+	// flow needs no table rebuild.
+	modified atomic.Int64
+	seq      uint64 // insertion order, for a stable dump order
+	owned    bool   // installed in a table once (guarded by the writer mutex)
+}
+
+// Modified returns when the flow's hard timeout started counting: when it
+// was added, last modified, or last refreshed by a learn action.
+func (f *Flow) Modified() time.Time {
+	if m := f.modified.Load(); m != 0 {
+		return time.Unix(0, m)
+	}
+	return f.Created
+}
+
+// cloneDef returns a new flow with f's definition (not its counters).
+func (f *Flow) cloneDef() *Flow {
+	return &Flow{
+		Table: f.Table, Priority: f.Priority, Cookie: f.Cookie,
+		IdleTimeout: f.IdleTimeout, HardTimeout: f.HardTimeout,
+		Importance: f.Importance, Flags: f.Flags, Match: f.Match,
+		Actions: f.Actions, Created: f.Created, soft: f.soft,
+	}
 }
 
 // Hit counts one packet of n bytes against the flow at time now (unix ns).

@@ -1,0 +1,230 @@
+package flowtable
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// benchShapes are ten realistic masks, each with its own priority band
+// (as pipelines have them): the flows of a shape get priorities in
+// [base, base+5).
+var benchShapes = []struct {
+	base   uint16
+	fields []fv
+}{
+	{100, []fv{{f: FieldInPort}, {f: FieldEthSrc}}},                                 // anti-spoofing
+	{95, []fv{{f: FieldEthType}, {f: FieldIPv4Dst}}},                                // host routes
+	{90, []fv{{f: FieldEthType}, {f: FieldIPProto}, {f: FieldTCPDst}}},              // firewall rule
+	{85, []fv{{f: FieldReg0 + 5}, {f: FieldCTState, mask: 0x3f}, {f: FieldCTZone}}}, // tracked state
+	{80, []fv{{f: FieldEthDst}, {f: FieldVLANTCI, mask: 0x0fff}}},                   // learned MACs
+	{75, []fv{{f: FieldTunID}, {f: FieldInPort}}},                                   // tunnels
+	{70, []fv{{f: FieldEthType}, {f: FieldIPv6Dst}}},                                // IPv6 hosts
+	{60, []fv{{f: FieldEthType}, {f: FieldIPv4Dst, mask: 0xffffff00}}},              // subnets
+	{50, []fv{{f: FieldReg0 + 5}}},                                                  // per port
+	{10, []fv{{f: FieldInPort}}},                                                    // ingress
+}
+
+func benchValue(r *rand.Rand, f FieldID) Value {
+	switch f {
+	case FieldEthType:
+		if r.IntN(8) == 0 {
+			return Value{Lo: EthTypeIPv6}
+		}
+		return Value{Lo: EthTypeIPv4}
+	case FieldIPProto:
+		return Value{Lo: []uint64{ProtoTCP, ProtoUDP, ProtoICMP}[r.IntN(3)]}
+	case FieldInPort:
+		return Value{Lo: uint64(1 + r.IntN(0xfeff))}
+	case FieldIPv6Dst:
+		return Value{Hi: 0xfd00_0000_0000_0000 | r.Uint64()&0xffff, Lo: r.Uint64()}
+	case FieldIPv4Dst:
+		return Value{Lo: 0x0a000000 | r.Uint64()&0xffffff}
+	case FieldEthSrc, FieldEthDst:
+		return Value{Lo: 0xfa163e000000 | r.Uint64()&0xffffff}
+	}
+	return Value{Lo: r.Uint64()}
+}
+
+func benchFlows(n int, r *rand.Rand) []*Flow {
+	fl := make([]*Flow, n)
+	for i := range fl {
+		sh := benchShapes[i%len(benchShapes)]
+		f := &Flow{Priority: sh.base + uint16(r.IntN(5)), Actions: out(Port(1 + r.IntN(100)))}
+		for _, c := range sh.fields {
+			fd := FieldByID(c.f)
+			mask := fd.FullMask()
+			if c.mask != 0 {
+				mask = Value{Lo: c.mask}
+			}
+			f.Match.Set(fd, benchValue(r, c.f), mask)
+		}
+		fl[i] = f
+	}
+	return fl
+}
+
+// benchKeys returns keys built from random flows (hits, with the other
+// fields random) and a tenth of random keys (mostly misses).
+func benchKeys(flows []*Flow, n int, r *rand.Rand) []Key {
+	keys := make([]Key, n)
+	all := []FieldID{FieldInPort, FieldEthSrc, FieldEthDst, FieldEthType, FieldIPv4Dst, FieldIPProto, FieldTCPDst,
+		FieldReg0 + 5, FieldCTState, FieldCTZone, FieldVLANTCI, FieldTunID}
+	for i := range keys {
+		k := &keys[i]
+		for _, f := range all {
+			k.Set(FieldByID(f), benchValue(r, f))
+		}
+		if i%10 == 9 {
+			continue
+		}
+		f := flows[r.IntN(len(flows))]
+		for w := range k {
+			k[w] = k[w]&^f.Match.Mask[w] | f.Match.Value[w]
+		}
+	}
+	return keys
+}
+
+// benchLookup looks up nkeys distinct keys (a power of two) round robin in
+// a table of n flows. A few thousand keys stand for the active connections
+// of a busy host: their flows stay in the CPU caches whatever the table
+// size, which is what a real datapath sees. The Cold variants use far more
+// keys than the caches can hold flows for, so they mostly measure memory
+// latency.
+func benchLookup(b *testing.B, n, nkeys int) {
+	r := rand.New(rand.NewPCG(uint64(n), 7))
+	flows := benchFlows(n, r)
+	keys := benchKeys(flows, nkeys, r)
+	ts := NewTables()
+	mods := make([]*FlowMod, len(flows))
+	for i, f := range flows {
+		mods[i] = add(f)
+	}
+	if err := ts.Apply(mods, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	s := ts.Snapshot()
+	hits := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		var wc Key
+		if s.Lookup(0, &keys[i&(len(keys)-1)], &wc) != nil {
+			hits++
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pps")
+	b.ReportMetric(float64(hits)/float64(b.N), "hit-ratio")
+}
+
+func BenchmarkLookup1k(b *testing.B)       { benchLookup(b, 1_000, 1<<10) }
+func BenchmarkLookup100k(b *testing.B)     { benchLookup(b, 100_000, 1<<10) }
+func BenchmarkLookup1kCold(b *testing.B)   { benchLookup(b, 1_000, 1<<16) }
+func BenchmarkLookup100kCold(b *testing.B) { benchLookup(b, 100_000, 1<<16) }
+
+// BenchmarkLookupParallel measures lookups from all cores at once (the
+// per-table counters are shared).
+func BenchmarkLookupParallel(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 7))
+	flows := benchFlows(100_000, r)
+	keys := benchKeys(flows, 1<<10, r)
+	ts := NewTables()
+	mods := make([]*FlowMod, len(flows))
+	for i, f := range flows {
+		mods[i] = add(f)
+	}
+	if err := ts.Apply(mods, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		s := ts.Snapshot()
+		i := rand.IntN(len(keys))
+		for pb.Next() {
+			var wc Key
+			s.Lookup(0, &keys[i&(len(keys)-1)], &wc)
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pps")
+}
+
+// BenchmarkInsert adds 200,000 flows to empty tables through Apply in
+// batches, the way add-flows and a controller's bundles arrive.
+func BenchmarkInsert(b *testing.B) {
+	const n = 200_000
+	for _, batch := range []int{1_000, 10_000, n} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(5, 7))
+			b.ReportAllocs()
+			var total time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				flows := benchFlows(n, r)
+				mods := make([]*FlowMod, n)
+				for i, f := range flows {
+					mods[i] = add(f)
+				}
+				ts := NewTables()
+				b.StartTimer()
+				start := time.Now()
+				for i := 0; i < n; i += batch {
+					if err := ts.Apply(mods[i:min(i+batch, n)], start); err != nil {
+						b.Fatal(err)
+					}
+				}
+				total += time.Since(start)
+			}
+			b.ReportMetric(float64(n*b.N)/total.Seconds(), "flows/s")
+		})
+	}
+}
+
+// BenchmarkLearnRefresh is the learn action on a flow that exists already:
+// the common case on a tunnel bridge, run for every packet.
+func BenchmarkLearnRefresh(b *testing.B) {
+	ts := NewTables()
+	mk := func() *Flow {
+		return &Flow{Table: 20, Priority: 1, HardTimeout: 300, Match: mkMatch(ex(FieldEthDst, 0xfa163e000001), fv{f: FieldVLANTCI, v: 1, mask: 0xfff}), Actions: []Action{SetField{Field: FieldTunID, Value: Value{Lo: 5}, Mask: Value{Lo: ^uint64(0)}, Load: true}, Output{Port: 2}}}
+	}
+	ts.Learn(mk(), time.Now())
+	f := mk()
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		ts.Learn(f, now)
+	}
+}
+
+// BenchmarkApplyOne is one flow mod per Apply (an OpenFlow controller
+// without bundles, or the learn action adding a new flow) on a table of
+// 100,000 flows: copy-on-write must copy a shard, not the table.
+func BenchmarkApplyOne(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 7))
+	flows := benchFlows(100_000, r)
+	mods := make([]*FlowMod, len(flows))
+	for i, f := range flows {
+		mods[i] = add(f)
+	}
+	ts := NewTables()
+	if err := ts.Apply(mods, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	extra := benchFlows(1<<14, r)
+	now := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f := extra[i&(len(extra)-1)]
+		cmd := CmdAdd
+		if i&(len(extra)) != 0 {
+			cmd = CmdDeleteStrict
+		}
+		if err := ts.Apply([]*FlowMod{{Command: cmd, Flow: f, OutPort: PortNone}}, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mods/s")
+}
