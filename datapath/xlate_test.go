@@ -63,11 +63,6 @@ func TestActionsRewriteInPlace(t *testing.T) {
 				t.Fatal("unexpected tag")
 			}
 		}},
-		{"set_field on vlan_vid needs a tag", "in_port=1,actions=set_field:4097->vlan_vid,output:2", nil, func(t *testing.T, out []byte) {
-			if decode(out).Layer(layers.LayerTypeDot1Q) != nil {
-				t.Fatal("set_field:vlan_vid pushed a tag on an untagged frame")
-			}
-		}},
 		{"push_vlan then set_field", "in_port=1,actions=push_vlan:0x8100,set_field:4098->vlan_vid,output:2", nil, func(t *testing.T, out []byte) {
 			d, _ := decode(out).Layer(layers.LayerTypeDot1Q).(*layers.Dot1Q)
 			if d == nil || d.VLANIdentifier != 2 {
