@@ -142,7 +142,7 @@ func (s *Server) FDBShow(_ context.Context, r *ctlpb.FDBShowRequest) (*ctlpb.FDB
 	out := &ctlpb.FDBShowResponse{Text: fdb.FormatShow(entries, nil)}
 	for _, e := range entries {
 		out.Entries = append(out.Entries, &ctlpb.FDBEntry{Port: name(e.Port), Vlan: uint32(e.VLAN),
-			Mac: fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", e.MAC[0], e.MAC[1], e.MAC[2], e.MAC[3], e.MAC[4], e.MAC[5]),
+			Mac:        fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", e.MAC[0], e.MAC[1], e.MAC[2], e.MAC[3], e.MAC[4], e.MAC[5]),
 			AgeSeconds: uint32(e.Age / time.Second)})
 	}
 	return out, nil

@@ -60,7 +60,7 @@ func (unixCreds) Info() credentials.ProtocolInfo {
 	return credentials.ProtocolInfo{SecurityProtocol: "peercred"}
 }
 func (u unixCreds) Clone() credentials.TransportCredentials { return u }
-func (unixCreds) OverrideServerName(string) error          { return nil }
+func (unixCreds) OverrideServerName(string) error           { return nil }
 
 // authorizer admits root and members of one group.
 type authorizer struct {
