@@ -29,7 +29,9 @@ func (x *xlate) normal() {
 	}
 	vlan, ok := in.inputVLAN(vid)
 	if !ok {
-		x.trace.note(x.depth, "NORMAL: VLAN not allowed on input port "+in.Name+", dropping")
+		if x.trace != nil {
+			x.trace.note(x.depth, "NORMAL: VLAN not allowed on input port "+in.Name+", dropping")
+		}
 		x.drop = DropVLAN
 		return
 	}
@@ -54,7 +56,9 @@ func (x *xlate) normal() {
 			x.trace.note(x.depth, "NORMAL: learned port is the input port, dropping")
 			return
 		default:
-			x.trace.note(x.depth, "NORMAL: forwarding to learned port "+out.Name)
+			if x.trace != nil {
+				x.trace.note(x.depth, "NORMAL: forwarding to learned port "+out.Name)
+			}
 			x.normalOutput(out, vlan, tci)
 			return
 		}

@@ -156,7 +156,9 @@ func (x *xlate) outputPort(p *Port) {
 		return
 	}
 	if !p.Up.Load() || p.Dev == nil && p != p.Bridge.Local {
-		x.trace.note(x.depth, "output to "+p.Name+": port is down")
+		if x.trace != nil {
+			x.trace.note(x.depth, "output to "+p.Name+": port is down")
+		}
 		x.drop = DropPortDown
 		return
 	}
@@ -171,7 +173,9 @@ func (x *xlate) outputPort(p *Port) {
 func (x *xlate) patch(p *Port) {
 	peer := p.Peer()
 	if peer == nil || peer.Bridge == nil {
-		x.trace.note(x.depth, "patch port "+p.Name+" has no peer")
+		if x.trace != nil {
+			x.trace.note(x.depth, "patch port "+p.Name+" has no peer")
+		}
 		x.drop = DropPortDown
 		return
 	}
