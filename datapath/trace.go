@@ -69,7 +69,7 @@ func (t *tracer) action(depth int, a flowtable.Action) {
 	if t == nil {
 		return
 	}
-	fmt.Fprintf(&t.b, "%s    %s\n", indent(depth), flowtable.FormatActions([]flowtable.Action{a}, flowtable.FormatOptions{OF13: true}))
+	fmt.Fprintf(&t.b, "%s    %s\n", indent(depth), flowtable.FormatActions([]flowtable.Action{a}, flowtable.FormatOptions{Exact: true}))
 }
 
 func (t *tracer) note(depth int, s string) {
