@@ -1,6 +1,7 @@
 package flowtable
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,12 +52,12 @@ func FuzzParseFlow(f *testing.F) {
 			if cmd != CmdAdd {
 				continue // a delete selector has no actions to print
 			}
-			if bug := knownBug(m.Flow); bug != "" {
-				t.Skip(bug)
-			}
 			text := m.Flow.Format(FormatOptions{NoStats: true, Exact: true})
 			m2, err := ParseFlowWith(text, cmd, opts)
 			if err != nil {
+				if bug := knownBug(m.Flow); strings.Contains(bug, "does not parse back") {
+					t.Skip(bug)
+				}
 				t.Fatalf("%q parsed, but its print %q does not: %v", s, text, err)
 			}
 			if text2 := m2.Flow.Format(FormatOptions{NoStats: true, Exact: true}); text2 != text {
@@ -66,12 +67,23 @@ func FuzzParseFlow(f *testing.F) {
 	})
 }
 
-// knownBug names a bug of the (not test) flowtable code that flow f hits,
-// so that the fuzzer and the property tests can go on looking for others.
+// knownBug names the bug of the (non-test) flowtable code that flow f
+// hits when it does not round-trip through the Exact printer, so that the
+// tests can skip it with a description and go on looking for other bugs.
 func knownBug(f *Flow) string {
 	for _, a := range f.Actions {
-		if l4, ok := a.(SetL4Port); ok && l4.Proto != ProtoTCP && l4.Proto != ProtoUDP && l4.Proto != ProtoSCTP {
-			return "BUG: mod_tp_src/mod_tp_dst without tcp/udp/sctp in the match prints (Exact) as set_field:N->tcp_src, which does not parse back"
+		switch a := a.(type) {
+		case SetL4Port:
+			if a.Proto != ProtoTCP && a.Proto != ProtoUDP && a.Proto != ProtoSCTP {
+				return "BUG: mod_tp_src/mod_tp_dst without tcp/udp/sctp in the match prints (Exact) as set_field:N->tcp_src, which does not parse back"
+			}
+			return "BUG: Exact prints mod_tp_src/mod_tp_dst as set_field:N->tcp_src, which parses back as SetField, not SetL4Port"
+		case SetEthAddr, SetIPv4Addr, SetIPTOS, SetIPECN, SetTunnel:
+			return fmt.Sprintf("BUG: Exact prints the legacy action %T (mod_dl_*, mod_nw_*, set_tunnel*) as set_field, which parses back as SetField", a)
+		case SetField:
+			if !a.Load && a.Mask != FieldByID(a.Field).FullMask() {
+				return "BUG: Exact prints a masked set_field:V/M->F as load:...->F[a..b] (one per run of mask bits), which parses back as Load SetFields"
+			}
 		}
 	}
 	return ""
