@@ -190,14 +190,14 @@ func (g *gen) flow() string {
 		parts = append(parts, fmt.Sprintf("hard_timeout=%d", 1+g.n(65535)))
 	}
 	// The protocol shorthand and the fields it allows.
-	proto := g.pick("", "ip", "tcp", "udp", "arp", "ipv6", "tcp6", "udp6")
+	proto := g.pick("", "ip", "tcp", "udp", "arp", "ipv6", "tcp6", "udp6", "icmp", "icmp6", "sctp")
 	if proto != "" {
 		parts = append(parts, proto)
 	}
 	isIP := proto != "" && proto != "arp"
 	l4 := strings.HasPrefix(proto, "tcp") || strings.HasPrefix(proto, "udp")
 	switch proto {
-	case "ip", "tcp", "udp":
+	case "ip", "tcp", "udp", "icmp", "sctp":
 		if g.n(2) == 0 {
 			parts = append(parts, fmt.Sprintf("nw_src=%s/%d", g.ip4(), g.n(33)))
 		}
@@ -211,13 +211,31 @@ func (g *gen) flow() string {
 		if g.n(2) == 0 {
 			parts = append(parts, fmt.Sprintf("arp_op=%d", 1+g.n(2)))
 		}
-	case "ipv6", "tcp6", "udp6":
+	case "ipv6", "tcp6", "udp6", "icmp6":
 		if g.n(2) == 0 {
 			parts = append(parts, fmt.Sprintf("ipv6_src=%s/%d", g.ip6(), g.n(129)))
 		}
 		if g.n(2) == 0 {
 			parts = append(parts, fmt.Sprintf("ipv6_dst=%s", g.ip6()))
 		}
+	}
+	l4 = l4 || proto == "sctp"
+	switch proto {
+	case "icmp":
+		if g.n(2) == 0 {
+			parts = append(parts, fmt.Sprintf("icmp_type=%d,icmp_code=%d", g.n(256), g.n(256)))
+		}
+	case "icmp6":
+		if g.n(2) == 0 {
+			parts = append(parts, fmt.Sprintf("icmp_type=%d,nd_target=%s", 135+g.n(2), g.ip6()))
+		}
+	}
+	if isIP && g.n(3) == 0 {
+		parts = append(parts, g.pick("nw_frag=no", "nw_frag=yes", "nw_frag=first", "nw_frag=later", "nw_frag=not_later",
+			fmt.Sprintf("nw_ttl=%d", g.n(256)), fmt.Sprintf("nw_ecn=%d", g.n(4)), fmt.Sprintf("ip_dscp=%d", g.n(64))))
+	}
+	if strings.HasPrefix(proto, "tcp") && g.n(3) == 0 {
+		parts = append(parts, g.pick("tcp_flags=+syn-ack", "tcp_flags=-rst+fin", fmt.Sprintf("tcp_flags=%#x/%#x", g.n(0x1000), g.n(0x1000))))
 	}
 	if l4 && g.n(2) == 0 {
 		if g.n(2) == 0 {
@@ -251,6 +269,13 @@ func (g *gen) flow() string {
 		func() string { return fmt.Sprintf("ct_mark=%#x/%#x", g.r.Uint32(), g.r.Uint32()) },
 		func() string { return fmt.Sprintf("metadata=%#x", g.r.Uint64()) },
 		func() string { return fmt.Sprintf("tun_id=%#x/%#x", g.r.Uint64(), g.r.Uint64()) },
+		func() string { return fmt.Sprintf("vlan_tci=%#x/%#x", g.n(65536), g.n(65536)) },
+		func() string { return fmt.Sprintf("dl_vlan_pcp=%d", g.n(8)) },
+		func() string { return fmt.Sprintf("ct_zone=%d", g.n(65536)) },
+		func() string { return fmt.Sprintf("pkt_mark=%#x/%#x", g.r.Uint32(), g.r.Uint32()) },
+		func() string { return fmt.Sprintf("conj_id=%d", g.r.Uint32()) },
+		func() string { return fmt.Sprintf("tun_src=%s", g.ip4()) },
+		func() string { return fmt.Sprintf("xreg%d=%#x", g.n(8), g.r.Uint64()) },
 	}
 	used := map[int]bool{}
 	for range g.n(4) {
@@ -273,6 +298,16 @@ func (g *gen) flow() string {
 		func() string { return fmt.Sprintf("mod_vlan_vid:%d", g.n(4096)) },
 		func() string { return "strip_vlan" },
 		func() string { return "NORMAL" },
+		func() string { return fmt.Sprintf("mod_vlan_vid:%d,set_field:%d->vlan_vid", g.n(4096), 4096+g.n(4096)) },
+		func() string { return g.pick("push_vlan:0x8100", "push_vlan:0x88a8") },
+		func() string { return "dec_ttl" },
+		func() string { return fmt.Sprintf("note:%02x.%02x", g.n(256), g.n(256)) },
+		func() string {
+			return g.pick("CONTROLLER:128", "controller(reason=no_match,max_len=64)", "IN_PORT", "LOCAL", "FLOOD")
+		},
+		func() string { return fmt.Sprintf("output:NXM_NX_REG%d[0..15]", g.n(16)) },
+		func() string { return fmt.Sprintf("set_field:%#x->metadata", g.r.Uint64()) },
+		func() string { return "ct_clear" },
 		func() string {
 			return fmt.Sprintf("learn(table=%d,priority=%d,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15],output:NXM_OF_IN_PORT[])", g.n(255), g.n(65536))
 		},
@@ -280,7 +315,12 @@ func (g *gen) flow() string {
 	if isIP {
 		actGens = append(actGens,
 			func() string { return "ct(commit,zone=NXM_NX_REG6[0..15])" },
-			func() string { return fmt.Sprintf("ct(table=%d,zone=%d)", g.n(255), g.n(65536)) })
+			func() string { return fmt.Sprintf("ct(table=%d,zone=%d)", g.n(255), g.n(65536)) },
+			func() string {
+				return fmt.Sprintf("ct(commit,zone=%d,exec(set_field:%#x->ct_mark))", g.n(65536), g.r.Uint32())
+			},
+			func() string { return "ct(commit,nat(src=10.0.0.1-10.0.0.9:1000-2000,random))" },
+			func() string { return "ct(nat)" })
 	}
 	for range 1 + g.n(4) {
 		acts = append(acts, actGens[g.n(len(actGens))]())
