@@ -522,3 +522,23 @@ func TestLookupNilWildcards(t *testing.T) {
 		t.Errorf("nil-wildcard lookup allocates %.1f", a)
 	}
 }
+
+// TestConjunctionInvalidClauses: malformed conjunction actions (from a
+// controller) are ignored, never a panic.
+func TestConjunctionInvalidClauses(t *testing.T) {
+	ts := NewTables()
+	mustApply(t, ts,
+		add(mkFlow(0, 9, []Action{conj(1, 0, 2)}, ex(FieldInPort, 1))),
+		add(mkFlow(0, 9, []Action{conj(1, 3, 2)}, ex(FieldInPort, 1), ex(FieldEthType, 0x800))),
+		add(mkFlow(0, 9, []Action{conj(2, 1, 0)}, ex(FieldReg0, 0))),
+		add(mkFlow(0, 9, []Action{conj(3, 65, 65)}, ex(FieldReg0+1, 0))),
+		add(mkFlow(0, 9, []Action{conj(4, 64, 64)}, ex(FieldReg0+2, 0))),
+		add(mkFlow(0, 9, out(1), ex(FieldConjID, 1))),
+		add(mkFlow(0, 9, out(2), ex(FieldConjID, 2))),
+		add(mkFlow(0, 9, out(3), ex(FieldConjID, 3))),
+		add(mkFlow(0, 1, out(9))),
+	)
+	if got := lookupPort(ts, 0, mkKey(ex(FieldInPort, 1), ex(FieldEthType, 0x800))); got != 9 {
+		t.Errorf("invalid conjunctions matched: port %d", got)
+	}
+}
