@@ -26,9 +26,14 @@ type actionWriter struct {
 	pushed bool // an OpenFlow 1.3 push_vlan was printed for this list
 }
 
-func (aw *actionWriter) add(s string)                 { aw.parts = append(aw.parts, s) }
-func (aw *actionWriter) addf(f string, args ...any)   { aw.add(fmt.Sprintf(f, args...)) }
-func (aw *actionWriter) of10() bool                   { return !aw.o.OF13 && !aw.o.Exact }
+func (aw *actionWriter) add(s string)               { aw.parts = append(aw.parts, s) }
+func (aw *actionWriter) addf(f string, args ...any) { aw.add(fmt.Sprintf(f, args...)) }
+func (aw *actionWriter) of10() bool                 { return !aw.o.OF13 && !aw.o.Exact }
+
+// legacy reports whether the OpenFlow 1.0 actions (mod_dl_src, mod_nw_*,
+// mod_tp_*, set_tunnel) keep their own spelling: in OpenFlow 1.0 dumps and
+// in exact prints.
+func (aw *actionWriter) legacy() bool                 { return aw.of10() || aw.o.Exact }
 func (aw *actionWriter) sub(acts []Action) string     { return FormatActions(acts, *aw.o) }
 func (aw *actionWriter) subfield(s Subfield) string   { return formatSubfield(s) }
 func (aw *actionWriter) setField(f FieldID, v string) { aw.addf("set_field:%s->%s", v, fields[f].Name) }
@@ -129,9 +134,9 @@ func (aw *actionWriter) action(a Action) {
 	case SetEthAddr:
 		mac := macString(mac48(a.MAC))
 		switch {
-		case aw.of10() && a.Dst:
+		case aw.legacy() && a.Dst:
 			aw.add("mod_dl_dst:" + mac)
-		case aw.of10():
+		case aw.legacy():
 			aw.add("mod_dl_src:" + mac)
 		case a.Dst:
 			aw.setField(FieldEthDst, mac)
@@ -141,9 +146,9 @@ func (aw *actionWriter) action(a Action) {
 	case SetIPv4Addr:
 		ip := ip4String(uint64(be32(a.Addr[:])))
 		switch {
-		case aw.of10() && a.Dst:
+		case aw.legacy() && a.Dst:
 			aw.add("mod_nw_dst:" + ip)
-		case aw.of10():
+		case aw.legacy():
 			aw.add("mod_nw_src:" + ip)
 		case a.Dst:
 			aw.setField(FieldIPv4Dst, ip)
@@ -151,13 +156,15 @@ func (aw *actionWriter) action(a Action) {
 			aw.setField(FieldIPv4Src, ip)
 		}
 	case SetIPTOS:
-		if aw.of10() {
+		if aw.legacy() {
 			aw.addf("mod_nw_tos:%d", a.TOS)
 		} else {
 			aw.setField(FieldIPDSCP, strconv.Itoa(int(a.TOS>>2)))
 		}
 	case SetIPECN:
-		if aw.of10() {
+		if aw.o.Exact {
+			aw.addf("mod_nw_ecn:%d", a.ECN)
+		} else if aw.of10() {
 			aw.addf("load:%s->NXM_NX_IP_ECN[]", hex0(uint64(a.ECN)))
 		} else {
 			aw.setField(FieldIPECN, strconv.Itoa(int(a.ECN)))
@@ -169,7 +176,7 @@ func (aw *actionWriter) action(a Action) {
 			aw.addf("mod_nw_ttl:%d", a.TTL)
 		}
 	case SetL4Port:
-		if aw.of10() {
+		if aw.legacy() || !isL4(a.Proto) {
 			if a.Dst {
 				aw.addf("mod_tp_dst:%d", a.Port)
 			} else {
@@ -195,7 +202,7 @@ func (aw *actionWriter) action(a Action) {
 		aw.add("move:" + formatSubfield(a.Src) + "->" + formatSubfield(a.Dst))
 	case SetTunnel:
 		switch {
-		case !aw.of10():
+		case !aw.legacy():
 			aw.setField(FieldTunID, hex0(a.ID))
 		case a.Wide || a.ID > 0xffffffff:
 			aw.add("set_tunnel64:" + hex0(a.ID))
@@ -220,6 +227,8 @@ func (aw *actionWriter) action(a Action) {
 		aw.addf("<unknown action %T>", a)
 	}
 }
+
+func isL4(proto uint8) bool { return proto == ProtoTCP || proto == ProtoUDP || proto == ProtoSCTP }
 
 func l4Field(proto uint8, dst bool) FieldID {
 	switch proto {
@@ -306,6 +315,10 @@ func (aw *actionWriter) legacyOF10(a SetField) bool {
 func (aw *actionWriter) setFieldAction(a SetField) {
 	f := &fields[a.Field]
 	whole := a.Mask == f.FullMask()
+	if !a.Load && !whole && aw.o.Exact {
+		aw.addf("set_field:%s/%s->%s", formatValue(f, a.Value, aw.o), formatValue(f, a.Mask, aw.o), f.Name)
+		return
+	}
 	if !a.Load && whole {
 		if !aw.of10() {
 			aw.setField(a.Field, formatValue(f, a.Value, aw.o))
@@ -385,7 +398,7 @@ func formatNAT(n *NAT) string {
 		b.WriteString("nat(dst=")
 	}
 	addr := func(a string, v6 bool) string {
-		if v6 {
+		if v6 && n.PortMin != 0 {
 			return "[" + a + "]"
 		}
 		return a

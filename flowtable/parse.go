@@ -121,8 +121,9 @@ type parser struct {
 	opts ParseOptions
 	cmd  Command
 
-	match   Match
-	prereqs []prereqRec
+	match     Match
+	prereqs   []prereqRec
+	allTables bool // no table= was given
 }
 
 func (p *parser) errAt(col int, tok, format string, args ...any) *ParseError {
@@ -274,6 +275,7 @@ func (p *parser) flowMod() (*FlowMod, error) {
 			}
 		}
 	}
+	p.allTables = m.AllTables
 	if err := p.checkPrereqs(); err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ type piece struct {
 // splitTop splits s at commas (and white space) outside parentheses.
 func splitTop(s string, col int) ([]piece, *ParseError) {
 	var out []piece
-	depth, start := 0, 0
+	depth, start, open := 0, 0, 0
 	flush := func(end int) {
 		t := s[start:end]
 		lead := len(t) - len(strings.TrimLeft(t, " \t"))
@@ -28,6 +28,9 @@ func splitTop(s string, col int) ([]piece, *ParseError) {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '(':
+			if depth == 0 {
+				open = start
+			}
 			depth++
 		case ')':
 			depth--
@@ -42,7 +45,8 @@ func splitTop(s string, col int) ([]piece, *ParseError) {
 		}
 	}
 	if depth != 0 {
-		return nil, &ParseError{Col: col + 1, Token: s, Msg: "unbalanced parentheses: missing )"}
+		t := strings.TrimLeft(s[open:], " \t,")
+		return nil, &ParseError{Col: col + len(s) - len(t) + 1, Token: t, Msg: "unbalanced parentheses: missing )"}
 	}
 	flush(len(s))
 	return out, nil
@@ -51,8 +55,9 @@ func splitTop(s string, col int) ([]piece, *ParseError) {
 // actState tracks what the packet looks like as the actions run, for the
 // prerequisite checks of set_field, load and move.
 type actState struct {
-	m     Match
-	table uint8
+	m          Match
+	table      uint8
+	tableGiven bool // the flow named its table (goto_table must go forward)
 }
 
 func (a *actState) vlanPushed() {
@@ -60,7 +65,7 @@ func (a *actState) vlanPushed() {
 }
 
 func (p *parser) actions(s string, col int, f *Flow) ([]Action, error) {
-	st := &actState{m: p.match, table: f.Table}
+	st := &actState{m: p.match, table: f.Table, tableGiven: !p.allTables}
 	list, perr := splitTop(s, col)
 	if perr != nil {
 		return nil, perr
@@ -69,7 +74,7 @@ func (p *parser) actions(s string, col int, f *Flow) ([]Action, error) {
 		return nil, p.errAt(col, "", "empty action list (use actions=drop)")
 	}
 	var acts []Action
-	conj, other := 0, 0
+	conj, other, firstConj, firstOther := 0, 0, -1, -1
 	gotoSeen := false
 	for _, pc := range list {
 		if gotoSeen {
@@ -88,17 +93,22 @@ func (p *parser) actions(s string, col int, f *Flow) ([]Action, error) {
 		switch a.(type) {
 		case Conjunction:
 			conj++
+			if firstConj < 0 {
+				firstConj = pc.col
+			}
 		case Note:
-		case GotoTable:
-			gotoSeen = true
-			other++
 		default:
+			_, gotoSeen = a.(GotoTable)
 			other++
+			if firstOther < 0 {
+				firstOther = pc.col
+			}
 		}
 		acts = append(acts, a)
 	}
 	if conj > 0 && other > 0 {
-		return nil, p.errAt(col, s, "conjunction actions may not be mixed with other actions")
+		at := max(firstConj, firstOther)
+		return nil, p.errAt(at, s[at-col:], "conjunction actions may not be mixed with other actions")
 	}
 	return acts, nil
 }
@@ -134,8 +144,8 @@ func (p *parser) action(pc piece, st *actState) (Action, error) {
 		if err != nil {
 			return nil, p.errAt(acol, arg, "bad goto_table: %v (want 0..254)", err)
 		}
-		if uint8(n) < st.table {
-			return nil, p.errAt(acol, arg, "goto_table:%d goes backwards from table %d (use resubmit)", n, st.table)
+		if st.tableGiven && uint8(n) <= st.table {
+			return nil, p.errAt(acol, arg, "goto_table:%d does not go forward from table %d (goto_table cannot go backwards or stay; use resubmit)", n, st.table)
 		}
 		return GotoTable{Table: uint8(n)}, nil
 	case "mod_vlan_vid", "set_vlan_vid":

@@ -80,7 +80,7 @@ func (p *parser) ct(arg string, col int, st *actState, pc piece) (Action, error)
 				c.Exec = append(c.Exec, a)
 			}
 		case "nat":
-			n, err := p.nat(val, paren, vcol)
+			n, err := p.nat(val, paren, vcol, st.m.EthType() == EthTypeIPv6)
 			if err != nil {
 				return nil, err
 			}
@@ -92,27 +92,37 @@ func (p *parser) ct(arg string, col int, st *actState, pc piece) (Action, error)
 	if !c.Commit && (len(c.Exec) > 0 || c.NAT != nil && (c.NAT.Src || c.NAT.Dst)) {
 		return nil, p.errAt(pc.col, pc.s, "ct needs commit when it has exec() or nat() with arguments")
 	}
+	if c.Commit {
+		if sv, sm := st.m.Get(&fields[FieldCTState]); sm.Lo&sv.Lo&ctInv != 0 {
+			return nil, p.errAt(pc.col, pc.s, "ct commit on a flow that matches ct_state=+inv (Open vSwitch refuses it)")
+		}
+	}
 	if c.Force && !c.Commit {
 		return nil, p.errAt(pc.col, pc.s, "ct force needs commit")
 	}
 	return c, nil
 }
 
+const ctInv = 0x10
+
 // nat parses the inside of nat(src=A[-B][:P[-Q]],persistent,hash,random).
-func (p *parser) nat(arg string, paren bool, col int) (*NAT, error) {
+func (p *parser) nat(arg string, paren bool, col int, v6 bool) (*NAT, error) {
 	n := &NAT{}
 	if !paren || arg == "" {
 		return n, nil
 	}
+	off := 0
 	for _, kv := range strings.Split(arg, ",") {
+		kcol := col + off
+		off += len(kv) + 1
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
 		case "src", "dst":
 			if n.Src || n.Dst {
-				return nil, p.errAt(col, kv, "nat takes one of src or dst")
+				return nil, p.errAt(kcol, kv, "nat takes one of src or dst")
 			}
 			n.Src, n.Dst = k == "src", k == "dst"
-			if err := p.natRange(n, v, col); err != nil {
+			if err := p.natRange(n, v, kcol+len(k)+1, v6); err != nil {
 				return nil, err
 			}
 		case "persistent":
@@ -122,7 +132,7 @@ func (p *parser) nat(arg string, paren bool, col int) (*NAT, error) {
 		case "hash":
 			n.Hash = true
 		default:
-			return nil, p.errAt(col, kv, "unknown nat option %q", k)
+			return nil, p.errAt(kcol, kv, "unknown nat option %q", k)
 		}
 	}
 	if n.Random && n.Hash {
@@ -131,7 +141,7 @@ func (p *parser) nat(arg string, paren bool, col int) (*NAT, error) {
 	return n, nil
 }
 
-func (p *parser) natRange(n *NAT, s string, col int) error {
+func (p *parser) natRange(n *NAT, s string, col int, v6 bool) error {
 	addrs, ports := s, ""
 	if strings.HasPrefix(s, "[") {
 		// [v6]-[v6]:ports
@@ -140,34 +150,40 @@ func (p *parser) natRange(n *NAT, s string, col int) error {
 			return p.errAt(col, s, "bad nat address range %q", s)
 		}
 		addrs, ports = s[:end+1], strings.TrimPrefix(s[end+1:], ":")
-	} else if i := strings.IndexByte(s, ':'); i >= 0 {
+	} else if strings.Count(s, ":") == 1 {
+		i := strings.IndexByte(s, ':')
 		addrs, ports = s[:i], s[i+1:]
 	}
+	pcol := col + len(s) - len(ports)
 	lo, hi, two := strings.Cut(addrs, "-")
 	parse := func(a string) (netip.Addr, bool) {
-		ip, err := netip.ParseAddr(strings.Trim(a, "[]"))
-		return ip, err == nil
+		ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(a, "["), "]"))
+		return ip, err == nil && ip.Zone() == ""
 	}
 	var ok bool
 	if n.AddrMin, ok = parse(lo); !ok {
 		return p.errAt(col, lo, "bad nat address %q", lo)
 	}
+	if n.AddrMin.Is6() != v6 {
+		fam := map[bool]string{true: "IPv6", false: "IPv4"}
+		return p.errAt(col, lo, "nat address %s is %s but the flow matches %s", lo, fam[!v6], fam[v6])
+	}
 	n.AddrMax = n.AddrMin
 	if two {
 		if n.AddrMax, ok = parse(hi); !ok || n.AddrMax.Is4() != n.AddrMin.Is4() || n.AddrMax.Less(n.AddrMin) {
-			return p.errAt(col, hi, "bad nat address range %q", addrs)
+			return p.errAt(col+len(lo)+1, hi, "bad nat address range %q", addrs)
 		}
 	}
 	if ports != "" {
 		a, b, two := strings.Cut(ports, "-")
 		pa, err := strconv.ParseUint(a, 10, 16)
 		if err != nil {
-			return p.errAt(col, ports, "bad nat port %q", a)
+			return p.errAt(pcol, a, "bad nat port %q", a)
 		}
 		pb := pa
 		if two {
 			if pb, err = strconv.ParseUint(b, 10, 16); err != nil || pb < pa {
-				return p.errAt(col, ports, "bad nat port range %q", ports)
+				return p.errAt(pcol, ports, "bad nat port range %q", ports)
 			}
 		}
 		n.PortMin, n.PortMax = uint16(pa), uint16(pb)

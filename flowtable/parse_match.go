@@ -73,6 +73,8 @@ func (p *parser) matchField(t token) error {
 		p.match.SetExact(fEthType, Value{Lo: uint64(sh.ethType)})
 		if sh.proto >= 0 {
 			p.match.SetExact(fIPProto, Value{Lo: uint64(sh.proto)})
+			// A later dl_type may take away what the protocol needs.
+			p.prereqs = append(p.prereqs, prereqRec{col: t.col, tok: t.key, name: "nw_proto (from " + t.key + ")", prereq: prereqProtoOrARP})
 		}
 		return nil
 	}
