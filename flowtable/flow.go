@@ -76,7 +76,11 @@ func (f *Flow) cloneDef() *Flow {
 func (f *Flow) Hit(n int, now int64) {
 	f.nPackets.Add(1)
 	f.nBytes.Add(uint64(n))
-	f.used.Store(now)
+	// Ages are shown in seconds: refresh the last-use time at most once a
+	// millisecond, sparing a locked store on most packets.
+	if now-f.used.Load() >= int64(time.Millisecond) {
+		f.used.Store(now)
+	}
 }
 
 // Stats returns the flow's packet and byte counters.

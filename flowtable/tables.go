@@ -35,7 +35,7 @@ const (
 
 type counterStripe struct {
 	lookups atomic.Uint64
-	matched atomic.Uint64
+	missed  atomic.Uint64 // counted instead of matches: misses are rare
 	_       [48]byte // one cache line each
 }
 
@@ -53,8 +53,12 @@ func (s *TableStats) Len() int { return s.owner.snap.Load().tables[s.id].len() }
 // found a flow.
 func (s *TableStats) Counters() (lookups, matched uint64) {
 	for i := range s.stripes {
-		lookups += s.stripes[i].lookups.Load()
-		matched += s.stripes[i].matched.Load()
+		// A lookup is counted before its miss, so reading misses first
+		// never sees more misses than lookups.
+		miss := s.stripes[i].missed.Load()
+		l := s.stripes[i].lookups.Load()
+		lookups += l
+		matched += l - miss
 	}
 	return lookups, matched
 }
@@ -123,11 +127,12 @@ func (s *Snapshot) Lookup(id uint8, k, wc *Key) *Flow {
 	st.lookups.Add(1)
 	tb := s.tables[id]
 	if tb == nil {
+		st.missed.Add(1)
 		return nil
 	}
 	f := tb.lookup(k, wc)
-	if f != nil {
-		st.matched.Add(1)
+	if f == nil {
+		st.missed.Add(1)
 	}
 	return f
 }
