@@ -36,7 +36,7 @@ const (
 type counterStripe struct {
 	lookups atomic.Uint64
 	missed  atomic.Uint64 // counted instead of matches: misses are rare
-	_       [48]byte // one cache line each
+	_       [48]byte      // one cache line each
 }
 
 // TableStats describes one table: its flow count and lookup counters.
