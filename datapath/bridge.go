@@ -37,6 +37,7 @@ func (m FailMode) String() string { return [...]string{"standalone", "secure"}[m
 
 // portSet is an immutable view of a bridge's ports.
 type portSet struct {
+	low    []*Port // by OpenFlow number, for numbers below len(low)
 	byNo   map[flowtable.Port]*Port
 	byName map[string]*Port
 	list   []*Port // sorted by OFPort; LOCAL last
@@ -80,12 +81,27 @@ func (b *Bridge) publish(list []*Port) {
 	for _, p := range list {
 		s.byNo[p.OFPort] = p
 		s.byName[p.Name] = p
+		if p.OFPort < lowPorts {
+			if int(p.OFPort) >= len(s.low) {
+				s.low = append(s.low, make([]*Port, int(p.OFPort)+1-len(s.low))...)
+			}
+			s.low[p.OFPort] = p
+		}
 	}
 	b.ports.Store(s)
 }
 
+// lowPorts bounds the slice that finds ports by number without hashing.
+const lowPorts = 4096
+
 // Port returns the port with OpenFlow number n, or nil.
-func (b *Bridge) Port(n flowtable.Port) *Port { return b.ports.Load().byNo[n] }
+func (b *Bridge) Port(n flowtable.Port) *Port {
+	s := b.ports.Load()
+	if int(n) < len(s.low) {
+		return s.low[n]
+	}
+	return s.byNo[n]
+}
 
 // PortByName returns the port called name, or nil.
 func (b *Bridge) PortByName(name string) *Port { return b.ports.Load().byName[name] }
