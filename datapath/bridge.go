@@ -61,14 +61,16 @@ type Bridge struct {
 
 // NewBridge creates a bridge with only its LOCAL port. A standalone bridge
 // gets the NORMAL flow Open vSwitch installs.
-func NewBridge(name string, mode FailMode) *Bridge {
+func NewBridge(name string, mode FailMode) *Bridge { return newBridge(name, mode, time.Now()) }
+
+func newBridge(name string, mode FailMode, now time.Time) *Bridge {
 	b := &Bridge{Name: name, FailMode: mode, Flows: flowtable.NewTables(), FDB: fdb.New(0, 0)}
 	b.Local = &Port{Name: name, OFPort: flowtable.PortLocal, Type: "internal", Bridge: b}
 	b.Local.Up.Store(true)
 	b.publish([]*Port{b.Local})
 	if mode == FailStandalone {
 		f := &flowtable.Flow{Priority: 0, Actions: []flowtable.Action{flowtable.Output{Port: flowtable.PortNormal}}}
-		if err := b.Flows.Apply([]*flowtable.FlowMod{{Command: flowtable.CmdAdd, Flow: f}}, time.Now()); err != nil {
+		if err := b.Flows.Apply([]*flowtable.FlowMod{{Command: flowtable.CmdAdd, Flow: f}}, now); err != nil {
 			panic("datapath: default NORMAL flow rejected: " + err.Error())
 		}
 	}

@@ -3,7 +3,6 @@ package datapath
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/flowtable"
@@ -106,11 +105,12 @@ func (dp *Datapath) LoadFlowFile(bridge, path string) error {
 		return fmt.Errorf("bridge %s: load flows: %w", bridge, err)
 	}
 	defer f.Close()
-	mods, err := flowtable.ParseFlowsWith(f, flowtable.CmdAdd, flowtable.ParseOptions{Ports: b.ResolvePort})
+	now := dp.now()
+	mods, err := flowtable.ParseFlowsWith(f, flowtable.CmdAdd, flowtable.ParseOptions{Ports: b.ResolvePort, Now: now})
 	if err != nil {
 		return fmt.Errorf("bridge %s: %s: %w", bridge, path, err)
 	}
-	if err := b.Flows.Apply(mods, time.Now()); err != nil {
+	if err := b.Flows.Apply(mods, now); err != nil {
 		return fmt.Errorf("bridge %s: %s: %w", bridge, path, err)
 	}
 	return nil

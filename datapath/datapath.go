@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Datapath is a set of bridges whose ports have switch-wide unique names,
@@ -13,6 +14,10 @@ import (
 type Datapath struct {
 	// Conntrack runs ct actions; nil drops packets that reach ct().
 	Conntrack Conntrack
+	// Clock stamps flows added by configuration (nil: time.Now). Offline
+	// replay sets it to the time of the first frame, so durations, ages and
+	// timeouts all run on the frames' clock.
+	Clock func() time.Time
 
 	mu      sync.Mutex
 	bridges atomic.Pointer[[]*Bridge] // sorted by name
@@ -23,6 +28,13 @@ func New() *Datapath {
 	dp := &Datapath{}
 	dp.bridges.Store(&[]*Bridge{})
 	return dp
+}
+
+func (dp *Datapath) now() time.Time {
+	if dp.Clock != nil {
+		return dp.Clock()
+	}
+	return time.Now()
 }
 
 // Bridges returns the bridges sorted by name.
@@ -48,7 +60,7 @@ func (dp *Datapath) AddBridge(name string, mode FailMode) (*Bridge, error) {
 	if dp.Bridge(name) != nil || dp.portByName(name) != nil {
 		return nil, fmt.Errorf("add bridge %s: a bridge or port with that name exists", name)
 	}
-	b := NewBridge(name, mode)
+	b := newBridge(name, mode, dp.now())
 	list := append(append([]*Bridge(nil), dp.Bridges()...), b)
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	dp.bridges.Store(&list)

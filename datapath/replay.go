@@ -29,6 +29,7 @@ func (discard) Close() error      { return nil }
 func Discard() Device { return discard{} }
 
 type replayFrame struct {
+	name  string // the pcap port it is received on
 	port  *Port
 	order int // config order of the port, then frame order: ties keep it
 	PcapFrame
@@ -39,20 +40,6 @@ type replayFrame struct {
 // runs to completion before the next, with time taken from the frames.
 // Every pcap port's tx file receives what the port transmitted.
 func Replay(cfg *config.Config, opts ReplayOptions) (*Datapath, error) {
-	var now int64
-	clock := func() int64 { return now }
-	dp, err := Build(cfg, func(bridge string, p config.Port) (Device, error) {
-		if p.Type != "pcap" {
-			return nil, fmt.Errorf("port type %q cannot be replayed offline (only pcap and patch)", p.Type)
-		}
-		if p.Options["tx"] == "" {
-			return discard{}, nil
-		}
-		return CreatePcap(p.Options["tx"], clock)
-	})
-	if err != nil {
-		return nil, err
-	}
 	var frames []replayFrame
 	order := 0
 	for _, bc := range cfg.Bridges {
@@ -63,17 +50,41 @@ func Replay(cfg *config.Config, opts ReplayOptions) (*Datapath, error) {
 			}
 			fs, err := ReadPcap(rx)
 			if err != nil {
-				closeAll(dp)
 				return nil, fmt.Errorf("bridge %s port %s: %w", bc.Name, pc.Name, err)
 			}
-			p := dp.PortByName(pc.Name)
 			for _, f := range fs {
-				frames = append(frames, replayFrame{port: p, order: order, PcapFrame: f})
+				frames = append(frames, replayFrame{name: pc.Name, order: order, PcapFrame: f})
 				order++
 			}
 		}
 	}
 	sort.SliceStable(frames, func(i, j int) bool { return frames[i].Time.Before(frames[j].Time) })
+
+	// The replay's clock is the frames': it starts at the first one, and
+	// the configuration's flows are added then.
+	now := time.Now().UnixNano()
+	if len(frames) > 0 {
+		now = frames[0].Time.UnixNano()
+	}
+	clock := func() int64 { return now }
+	dp := New()
+	dp.Clock = func() time.Time { return time.Unix(0, now) }
+	err := dp.Load(cfg, func(bridge string, p config.Port) (Device, error) {
+		if p.Type != "pcap" {
+			return nil, fmt.Errorf("port type %q cannot be replayed offline (only pcap and patch)", p.Type)
+		}
+		if p.Options["tx"] == "" {
+			return discard{}, nil
+		}
+		return CreatePcap(p.Options["tx"], clock)
+	})
+	if err != nil {
+		closeAll(dp)
+		return nil, err
+	}
+	for i := range frames {
+		frames[i].port = dp.PortByName(frames[i].name)
+	}
 
 	w := dp.NewWorker()
 	w.Now = clock

@@ -86,7 +86,7 @@ func (f *Flow) Format(opts FormatOptions) string {
 		if u := f.Used(); u.After(last) {
 			last = u
 		}
-		fmt.Fprintf(&b, "idle_age=%d, ", int(now.Sub(last)/time.Second))
+		fmt.Fprintf(&b, "idle_age=%d, ", int(max(0, now.Sub(last))/time.Second))
 	}
 	m := formatMatch(&f.Match, f.Priority, &opts)
 	b.WriteString(m)
