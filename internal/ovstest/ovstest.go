@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,7 +104,9 @@ func (o *OVS) start() error {
 		"--pidfile="+o.db.pidFile, "--log-file="+filepath.Join(o.Dir, "db.log"))); err != nil {
 		return fmt.Errorf("ovsdb-server: %v", err)
 	}
-	if err := o.waitFor(func() bool { return exists(sock) }, o.db, "ovsdb-server socket"); err != nil {
+	// The socket file appears at bind(), a moment before ovsdb-server
+	// listens: wait until it accepts a connection.
+	if err := o.waitFor(func() bool { return accepts(sock) }, o.db, "ovsdb-server socket"); err != nil {
 		return err
 	}
 	if out, err := o.run("ovs-vsctl", "--db=unix:"+sock, "--no-wait", "init"); err != nil {
@@ -387,4 +390,14 @@ func (o *OVS) cleanup() {
 	if err := os.RemoveAll(o.Dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 		o.t.Errorf("removing %s: %v", o.Dir, err)
 	}
+}
+
+// accepts reports whether a unix socket at path accepts connections.
+func accepts(path string) bool {
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
