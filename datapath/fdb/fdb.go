@@ -43,10 +43,29 @@ type entry struct {
 	seen atomic.Int64 // unix nanoseconds of the last Learn
 }
 
+// shard is one part of the table: an immutable map, replaced whole (copy
+// on write, under Table.mu) when entries come or go, so the per-packet
+// lookups and refreshes take no lock.
 type shard struct {
-	mu sync.RWMutex
-	m  map[uint64]*entry
-	_  [32]byte // keep shards' locks on separate cache lines
+	m atomic.Pointer[map[uint64]*entry]
+	_ [56]byte // keep shards on separate cache lines
+}
+
+func (s *shard) get(k uint64) *entry { return (*s.m.Load())[k] }
+
+// entries returns the shard's current map; it must not be modified.
+func (s *shard) entries() map[uint64]*entry { return *s.m.Load() }
+
+// update publishes a copy of the shard's map changed by f. Callers hold
+// Table.mu.
+func (s *shard) update(f func(m map[uint64]*entry)) {
+	old := *s.m.Load()
+	m := make(map[uint64]*entry, len(old)+1)
+	for k, e := range old {
+		m[k] = e
+	}
+	f(m)
+	s.m.Store(&m)
 }
 
 // Table is a MAC learning table. Its methods are safe for concurrent use.
@@ -73,7 +92,7 @@ type candidate struct {
 func New(maxEntries int, aging time.Duration) *Table {
 	t := &Table{}
 	for i := range t.shards {
-		t.shards[i].m = map[uint64]*entry{}
+		t.shards[i].m.Store(&map[uint64]*entry{})
 	}
 	t.SetLimits(maxEntries, aging)
 	return t
@@ -120,10 +139,7 @@ func (t *Table) shard(k uint64) *shard {
 func (t *Table) Learn(vlan uint16, mac [6]byte, port uint32, now int64) {
 	k := makeKey(vlan, mac)
 	s := t.shard(k)
-	s.mu.RLock()
-	e := s.m[k]
-	s.mu.RUnlock()
-	if e != nil {
+	if e := s.get(k); e != nil {
 		refresh(e, port, now)
 		return
 	}
@@ -145,9 +161,7 @@ func refresh(e *entry, port uint32, now int64) {
 func (t *Table) insert(s *shard, k uint64, port uint32, now int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s.mu.RLock()
-	e := s.m[k]
-	s.mu.RUnlock()
+	e := s.get(k)
 	if e != nil { // another worker added it meanwhile
 		refresh(e, port, now)
 		return
@@ -158,9 +172,7 @@ func (t *Table) insert(s *shard, k uint64, port uint32, now int64) {
 	e = &entry{key: k}
 	e.port.Store(port)
 	e.seen.Store(now)
-	s.mu.Lock()
-	s.m[k] = e
-	s.mu.Unlock()
+	s.update(func(m map[uint64]*entry) { m[k] = e })
 	t.count++
 }
 
@@ -196,12 +208,9 @@ func (t *Table) evictOldest() {
 func (t *Table) collect() {
 	all := make([]candidate, 0, t.count)
 	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.RLock()
-		for _, e := range s.m {
+		for _, e := range t.shards[i].entries() {
 			all = append(all, candidate{e, e.seen.Load()})
 		}
-		s.mu.RUnlock()
 	}
 	slices.SortFunc(all, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(a.seen, b.seen), cmp.Compare(a.e.key, b.e.key))
@@ -213,12 +222,10 @@ func (t *Table) collect() {
 // remove deletes e if it is still in the table. Callers hold t.mu.
 func (t *Table) remove(e *entry) bool {
 	s := t.shard(e.key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m[e.key] != e {
+	if s.get(e.key) != e {
 		return false
 	}
-	delete(s.m, e.key)
+	s.update(func(m map[uint64]*entry) { delete(m, e.key) })
 	t.count--
 	return true
 }
@@ -227,10 +234,7 @@ func (t *Table) remove(e *entry) bool {
 // older than the aging time at now (unix nanoseconds).
 func (t *Table) Lookup(vlan uint16, mac [6]byte, now int64) (Port, bool) {
 	k := makeKey(vlan, mac)
-	s := t.shard(k)
-	s.mu.RLock()
-	e := s.m[k]
-	s.mu.RUnlock()
+	e := t.shard(k).get(k)
 	if e == nil || now-e.seen.Load() >= t.aging.Load() {
 		return 0, false
 	}
@@ -260,14 +264,21 @@ func (t *Table) removeIf(f func(*entry) bool) {
 	defer t.mu.Unlock()
 	for i := range t.shards {
 		s := &t.shards[i]
-		s.mu.Lock()
-		for k, e := range s.m {
+		var gone []uint64
+		for k, e := range s.entries() {
 			if f(e) {
-				delete(s.m, k)
-				t.count--
+				gone = append(gone, k)
 			}
 		}
-		s.mu.Unlock()
+		if len(gone) == 0 {
+			continue
+		}
+		s.update(func(m map[uint64]*entry) {
+			for _, k := range gone {
+				delete(m, k)
+			}
+		})
+		t.count -= len(gone)
 	}
 	t.cands = nil
 }
@@ -291,9 +302,7 @@ func (t *Table) Entries(now int64) []Entry {
 	}
 	var list []seenEntry
 	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.RLock()
-		for k, e := range s.m {
+		for k, e := range t.shards[i].entries() {
 			seen := e.seen.Load()
 			var mac [6]byte
 			for j := range mac {
@@ -301,7 +310,6 @@ func (t *Table) Entries(now int64) []Entry {
 			}
 			list = append(list, seenEntry{Entry{Port: Port(e.port.Load()), VLAN: uint16(k >> 48), MAC: mac, Age: time.Duration(max(0, now-seen))}, seen})
 		}
-		s.mu.RUnlock()
 	}
 	slices.SortFunc(list, func(a, b seenEntry) int {
 		return cmp.Or(cmp.Compare(a.seen, b.seen), cmp.Compare(a.VLAN, b.VLAN), slices.Compare(a.MAC[:], b.MAC[:]))
