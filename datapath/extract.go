@@ -75,16 +75,14 @@ func (p *Packet) parse(inPort flowtable.Port) bool {
 		}
 	}
 	k.Set(fEthType, u64(uint64(typ)))
-	p.l3 = off
 	switch typ {
 	case ethTypeIPv4:
-		p.parseIPv4(f[off:])
+		p.parseIPv4(f[off:], off)
 	case ethTypeIPv6:
-		p.parseIPv6(f[off:])
+		p.parseIPv6(f[off:], off)
 	case ethTypeARP, ethTypeRARP:
+		p.l3 = off
 		p.parseARP(f[off:])
-	default:
-		p.l3 = -1
 	}
 	return true
 }
@@ -109,7 +107,10 @@ func (p *Packet) parseARP(b []byte) {
 // parseIPv4 checks the header as OVS's ipv4_sanity_check does (lengths
 // only: the version nibble is not looked at) and parses it and, unless it
 // is a later fragment, the transport header within the total length.
-func (p *Packet) parseIPv4(b []byte) {
+//
+// p.l3 and p.l4 are set only for headers that passed these checks, so that
+// actions rewriting them never touch a truncated header.
+func (p *Packet) parseIPv4(b []byte, l3 int) {
 	if len(b) < 20 {
 		p.malformed = true
 		return
@@ -120,6 +121,7 @@ func (p *Packet) parseIPv4(b []byte) {
 		p.malformed = true
 		return
 	}
+	p.l3 = l3
 	k := &p.Key
 	k.Set(fIPv4Src, u64(uint64(be32(b[12:]))))
 	k.Set(fIPv4Dst, u64(uint64(be32(b[16:]))))
@@ -137,15 +139,14 @@ func (p *Packet) parseIPv4(b []byte) {
 		}
 		k.Set(fIPFrag, u64(fl))
 	}
-	p.l4 = p.l3 + hl
-	p.parseL4(b[hl:tot], b[9])
+	p.parseL4(b[hl:tot], b[9], l3+hl)
 }
 
 // parseIPv6 follows OVS: the addresses are kept once the fixed header and
 // payload length are sane; the other IPv6 fields (label, traffic class,
 // hop limit, next header, fragment state) only if the extension header
 // chain parses too.
-func (p *Packet) parseIPv6(b []byte) {
+func (p *Packet) parseIPv6(b []byte, l3 int) {
 	if len(b) < 40 {
 		p.malformed = true
 		return
@@ -155,6 +156,7 @@ func (p *Packet) parseIPv6(b []byte) {
 		p.malformed = true
 		return
 	}
+	p.l3 = l3
 	k := &p.Key
 	k.Set(fIPv6Src, flowtable.Value{Hi: be64(b[8:]), Lo: be64(b[16:])})
 	k.Set(fIPv6Dst, flowtable.Value{Hi: be64(b[24:]), Lo: be64(b[32:])})
@@ -170,8 +172,7 @@ func (p *Packet) parseIPv6(b []byte) {
 	k.Set(fIPProto, u64(uint64(next)))
 	k.Set(fIPFrag, u64(frag))
 	if frag&ipFragLater == 0 {
-		p.l4 = p.l3 + off
-		p.parseL4(b[off:40+plen], next)
+		p.parseL4(b[off:40+plen], next, l3+off)
 	}
 }
 
@@ -218,9 +219,10 @@ func ipv6Exts(b []byte) (next uint8, off int, frag uint64, ok bool) {
 	}
 }
 
-// parseL4 parses the transport header in b (bounded by the IP length).
-// A header shorter than its minimum leaves the transport fields absent.
-func (p *Packet) parseL4(b []byte, proto uint8) {
+// parseL4 parses the transport header in b (bounded by the IP length),
+// which starts at frame offset l4. A header shorter than its minimum leaves
+// the transport fields absent and p.l4 unset.
+func (p *Packet) parseL4(b []byte, proto uint8, l4 int) {
 	k := &p.Key
 	need := minL4[proto]
 	if need == 0 || len(b) < int(need) {
@@ -234,15 +236,19 @@ func (p *Packet) parseL4(b []byte, proto uint8) {
 		k.Set(fTPSrc, u64(uint64(be16(b))))
 		k.Set(fTPDst, u64(uint64(be16(b[2:]))))
 		k.Set(fTCPFlags, u64(uint64(be16(b[12:])&0x0fff)))
+		p.l4 = l4
 	case protoUDP, protoSCTP:
 		k.Set(fTPSrc, u64(uint64(be16(b))))
 		k.Set(fTPDst, u64(uint64(be16(b[2:]))))
+		p.l4 = l4
 	case protoICMP, protoIGMP:
 		k.Set(fTPSrc, u64(uint64(b[0])))
 		k.Set(fTPDst, u64(uint64(b[1])))
+		p.l4 = l4
 	case protoICMPv6:
 		k.Set(fTPSrc, u64(uint64(b[0])))
 		k.Set(fTPDst, u64(uint64(b[1])))
+		p.l4 = l4
 		if (b[0] == ndSolicit || b[0] == ndAdvert) && b[1] == 0 {
 			p.parseND(b)
 		}

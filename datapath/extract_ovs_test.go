@@ -836,3 +836,71 @@ func mapKeys[V any](a, b map[string]V) func(func(string) bool) {
 		}
 	}
 }
+
+// TestExtractSetActionsOnMalformedFrames rewrites every header of every
+// corpus frame: nothing may panic, a rewrite never changes the frame's
+// length, and a frame whose network header is malformed (in OVS's sense)
+// leaves with its bytes past the Ethernet header unchanged.
+func TestExtractSetActionsOnMalformedFrames(t *testing.T) {
+	s := newSwitch(t)
+	s.bridge("br0", FailSecure)
+	flows := []string{
+		"ip,actions=mod_nw_src:1.2.3.4,mod_nw_dst:5.6.7.8,mod_nw_tos:8,mod_nw_ttl:9,dec_ttl,output:99",
+		"tcp,actions=mod_tp_src:1,mod_tp_dst:2,mod_nw_src:1.2.3.4,output:99",
+		"udp,actions=mod_tp_src:1,mod_tp_dst:2,mod_nw_dst:1.2.3.4,output:99",
+		"sctp,actions=mod_tp_src:1,mod_tp_dst:2,output:99",
+		"icmp,actions=set_field:3->icmp_type,set_field:4->icmp_code,mod_nw_src:1.2.3.4,output:99",
+		"ipv6,actions=set_field:2001:db8::99->ipv6_src,set_field:2001:db8::98->ipv6_dst,dec_ttl,output:99",
+		"tcp6,actions=mod_tp_src:1,set_field:2001:db8::99->ipv6_src,output:99",
+		"udp6,actions=mod_tp_dst:1,set_field:2001:db8::99->ipv6_dst,output:99",
+		"icmp6,icmp_type=135,actions=set_field:fe80::99->nd_target,set_field:2001:db8::99->ipv6_src,output:99",
+		"icmp6,actions=set_field:1->icmpv6_type,output:99",
+		"arp,actions=set_field:9.9.9.9->arp_spa,set_field:00:00:00:00:00:99->arp_sha,set_field:2->arp_op,output:99",
+		"actions=mod_dl_src:00:00:00:00:00:99,mod_vlan_vid:7,output:99",
+	}
+	var text strings.Builder
+	for i, f := range flows {
+		s.port("br0", fmt.Sprintf("p%d:%d", i+1, i+1))
+		fmt.Fprintf(&text, "in_port=%d,%s\n", i+1, f)
+	}
+	s.port("br0", "out:99")
+	s.flows("br0", text.String())
+	sent := make([]int, len(flows))
+	for _, c := range extractCorpus(t) {
+		var p Packet
+		buf := make([]byte, Headroom+len(c.frame))
+		copy(buf[Headroom:], c.frame)
+		p.Reset(buf, Headroom, len(c.frame))
+		p.parse(1)
+		for i := range flows {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s through %q: panic %v", c.name, flows[i], r)
+					}
+				}()
+				s.send(fmt.Sprintf("p%d", i+1), c.frame)
+			}()
+			out := s.got()["out"]
+			if len(out) > 1 {
+				t.Errorf("%s through %q: %d frames out", c.name, flows[i], len(out))
+				continue
+			}
+			if len(out) == 0 || i == len(flows)-1 {
+				continue
+			}
+			sent[i]++
+			if len(out[0]) != len(c.frame) {
+				t.Errorf("%s through %q: length %d -> %d", c.name, flows[i], len(c.frame), len(out[0]))
+			}
+			if p.Malformed() && !bytes.Equal(out[0][12:], c.frame[12:]) {
+				t.Errorf("%s through %q: malformed frame rewritten:\n%x\n%x", c.name, flows[i], c.frame, out[0])
+			}
+		}
+	}
+	for i, n := range sent[:len(sent)-1] {
+		if n == 0 {
+			t.Errorf("no frame went through %q", flows[i])
+		}
+	}
+}
