@@ -420,9 +420,14 @@ func extractCorpus(t testing.TB) []extractCase {
 
 	// Mutations of the well-formed frames above: truncations and byte
 	// flips, from a fixed seed so the corpus (and the golden file) is stable.
-	valid := slices.Clone(cs)
-	r := rand.New(rand.NewPCG(3, 1))
-	for i := 0; i < 600; i++ {
+	return append(cs, mutations(cs, rand.New(rand.NewPCG(3, 1)), 600)...)
+}
+
+// mutations returns n truncations and byte flips of frames drawn from
+// valid, using r.
+func mutations(valid []extractCase, r *rand.Rand, n int) []extractCase {
+	var cs []extractCase
+	for i := 0; i < n; i++ {
 		c := valid[r.IntN(len(valid))]
 		f := slices.Clone(c.frame)
 		if len(f) < 15 {
@@ -431,7 +436,7 @@ func extractCorpus(t testing.TB) []extractCase {
 		switch r.IntN(3) {
 		case 0:
 			n := 14 + r.IntN(len(f)-14)
-			add(fmt.Sprintf("mut%03d-%s-cut-%d", i, c.name, n), f[:n])
+			cs = append(cs, extractCase{fmt.Sprintf("mut%03d-%s-cut-%d", i, c.name, n), f[:n]})
 		default:
 			// Flip bytes in the headers, where the parser looks.
 			hi := min(len(f), 94)
@@ -439,7 +444,7 @@ func extractCorpus(t testing.TB) []extractCase {
 				o := 12 + r.IntN(hi-12)
 				f[o] ^= byte(1 + r.IntN(255))
 			}
-			add(fmt.Sprintf("mut%03d-%s-flip", i, c.name), f)
+			cs = append(cs, extractCase{fmt.Sprintf("mut%03d-%s-flip", i, c.name), f})
 		}
 	}
 	return cs
@@ -741,6 +746,30 @@ func TestExtractMatchesOVS(t *testing.T) {
 	} else {
 		run = readExtractGolden(t)
 	}
+	checkAgainstOVS(t, cs, run)
+}
+
+// TestExtractMatchesOVSRandom is a longer live-only run on fresh random
+// mutations: GVS_EXTRACT_RANDOM=N (and GVS_EXTRACT_SEED=S to repeat one).
+func TestExtractMatchesOVSRandom(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("GVS_EXTRACT_RANDOM"))
+	if n <= 0 {
+		t.Skip("set GVS_EXTRACT_RANDOM=N for N random frames checked against a live Open vSwitch")
+	}
+	seed, err := strconv.ParseUint(os.Getenv("GVS_EXTRACT_SEED"), 10, 64)
+	if err != nil {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("GVS_EXTRACT_SEED=%d", seed)
+	valid := extractCorpus(t)
+	cs := mutations(valid, rand.New(rand.NewPCG(seed, 7)), n)
+	// Mutations of mutations reach further.
+	cs = append(cs, mutations(cs, rand.New(rand.NewPCG(seed, 8)), n)...)
+	checkAgainstOVS(t, cs, liveOVS(t, cs))
+}
+
+// checkAgainstOVS compares gvs with OVS's answers for each frame of cs.
+func checkAgainstOVS(t *testing.T, cs []extractCase, run ovsRun) {
 	want := run.answers
 
 	s := newSwitch(t)
@@ -838,17 +867,17 @@ func TestExtractMatchesOVS(t *testing.T) {
 		for _, k := range slices.Sorted(mapKeys(of, tf)) {
 			ov, inO := of[k]
 			tv, inT := tf[k]
-			var d string
+			var d, ex string
 			switch {
 			case inO && inT && ov != tv:
-				d = fmt.Sprintf("%s differs (ovs %s, trace %s)", k, ov, tv)
+				d, ex = k+" spelt differently", fmt.Sprintf("%s (ovs %s, trace %s)", c.name, ov, tv)
 			case inO && !inT && !unmodelled(k):
-				d = fmt.Sprintf("%s not printed by trace", k)
+				d, ex = k+" not printed by trace", c.name
 			case inT && !inO:
-				d = fmt.Sprintf("%s printed by trace, not by ovs", k)
+				d, ex = k+" printed by trace, not by ovs", c.name
 			}
 			if d != "" && len(printing[d]) < 3 {
-				printing[d] = append(printing[d], c.name)
+				printing[d] = append(printing[d], ex)
 			}
 		}
 	}
@@ -980,4 +1009,50 @@ func TestExtractSetActionsOnMalformedFrames(t *testing.T) {
 			t.Errorf("no frame went through %q", flows[i])
 		}
 	}
+}
+
+// FuzzExtractSetActions parses arbitrary frames and rewrites every header
+// they may have; seeded with the OVS corpus. Nothing may panic, and a frame
+// whose network header is malformed leaves with it unchanged.
+func FuzzExtractSetActions(f *testing.F) {
+	for _, c := range extractCorpus(f) {
+		f.Add(c.frame)
+	}
+	s := newSwitch(f)
+	s.bridge("br0", FailSecure)
+	in := s.port("br0", "p1:1")
+	s.port("br0", "out:2")
+	s.flows("br0", `priority=9,tcp,actions=mod_tp_src:1,mod_nw_src:1.2.3.4,mod_nw_ttl:3,output:2
+priority=9,udp,actions=mod_tp_dst:1,mod_nw_dst:1.2.3.4,dec_ttl,output:2
+priority=9,sctp,actions=mod_tp_dst:1,output:2
+priority=9,icmp,actions=set_field:3->icmp_type,mod_nw_tos:4,output:2
+priority=8,ip,actions=mod_nw_src:1.2.3.4,mod_nw_tos:8,output:2
+priority=9,tcp6,actions=mod_tp_src:1,set_field:2001:db8::99->ipv6_src,output:2
+priority=9,udp6,actions=mod_tp_dst:1,set_field:2001:db8::99->ipv6_dst,output:2
+priority=9,icmp6,icmp_type=135,actions=set_field:fe80::99->nd_target,output:2
+priority=9,icmp6,icmp_type=136,actions=set_field:fe80::99->nd_target,set_field:1->icmpv6_code,output:2
+priority=8,ipv6,actions=set_field:2001:db8::99->ipv6_src,dec_ttl,output:2
+priority=8,arp,actions=set_field:9.9.9.9->arp_tpa,set_field:00:00:00:00:00:99->arp_tha,output:2
+priority=0,actions=mod_dl_dst:00:00:00:00:00:99,output:2`)
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		var p Packet
+		buf := make([]byte, Headroom+len(frame))
+		copy(buf[Headroom:], frame)
+		p.Reset(buf, Headroom, len(frame))
+		ok := p.parse(1)
+		s.w.Inject(in, frame) // not s.send: no f.Helper inside the target
+		out := s.got()["out"]
+		if !ok {
+			if len(out) != 0 {
+				t.Fatalf("runt forwarded")
+			}
+			return
+		}
+		if len(out) > 1 {
+			t.Fatalf("%d frames out", len(out))
+		}
+		if len(out) == 1 && p.Malformed() && !bytes.Equal(out[0][12:], frame[12:]) {
+			t.Fatalf("malformed frame rewritten:\n%x\n%x", frame, out[0])
+		}
+	})
 }
