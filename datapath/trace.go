@@ -100,37 +100,46 @@ func (w *Worker) tracef(format string, args ...any) {
 	}
 }
 
-// FormatKey prints a packet key the way ofproto/trace prints a flow: every
-// field the packet has, in match syntax.
+// FormatKey prints a packet key the way ofproto/trace prints a flow: the
+// fields Open vSwitch's flow_format shows for such a packet, in match
+// syntax (checked against OVS by extract_ovs_test.go).
 func FormatKey(k *flowtable.Key) string {
 	var m flowtable.Match
 	m.Value = *k
-	present := []*flowtable.Field{fInPort, fEthSrc, fEthDst, fEthType}
-	for _, f := range present {
-		m.Mask.Set(f, f.FullMask())
+	set := func(fs ...*flowtable.Field) {
+		for _, f := range fs {
+			m.Mask.Set(f, f.FullMask())
+		}
 	}
-	m.Mask.Set(fVLANTCI, fVLANTCI.FullMask())
+	set(fInPort, fEthSrc, fEthDst, fEthType, fVLANTCI)
+	proto := uint8(k.Get(fIPProto).Lo)
+	tpSrc, tpDst := k.Get(fTPSrc).Lo, k.Get(fTPDst).Lo
+	ip := true
 	switch k.Get(fEthType).Lo {
 	case ethTypeIPv4:
-		for _, f := range []*flowtable.Field{fIPv4Src, fIPv4Dst, fIPProto, fIPTOS, fIPECN, fIPTTL, fIPFrag} {
-			m.Mask.Set(f, f.FullMask())
-		}
+		set(fIPv4Src, fIPv4Dst)
 	case ethTypeIPv6:
-		for _, f := range []*flowtable.Field{fIPv6Src, fIPv6Dst, fIPv6Label, fIPProto, fIPTOS, fIPECN, fIPTTL, fIPFrag} {
-			m.Mask.Set(f, f.FullMask())
+		set(fIPv6Src, fIPv6Dst, fIPv6Label)
+		if proto == protoICMPv6 && (tpSrc == ndSolicit || tpSrc == ndAdvert) && tpDst == 0 {
+			set(fNDTarget, fARPSHA, fARPTHA)
 		}
 	case ethTypeARP, ethTypeRARP:
-		for _, f := range []*flowtable.Field{fIPv4Src, fIPv4Dst, fIPProto, fARPSHA, fARPTHA} {
-			m.Mask.Set(f, f.FullMask())
-		}
+		set(fIPv4Src, fIPv4Dst, fIPProto, fARPSHA, fARPTHA)
+		ip = false
+	case 0x894f:
+		// NSH: OVS shows the nsh_* fields, which gvs does not model, and
+		// then the IP fields, which are always absent (zero) for it.
+	default:
+		ip = false
 	}
-	switch k.Get(fIPProto).Lo {
-	case protoTCP, protoUDP, protoSCTP, protoICMP, protoICMPv6:
-		if et := k.Get(fEthType).Lo; et == ethTypeIPv4 || et == ethTypeIPv6 {
-			m.Mask.Set(fTPSrc, fTPSrc.FullMask())
-			m.Mask.Set(fTPDst, fTPDst.FullMask())
-			if k.Get(fIPProto).Lo == protoTCP {
-				m.Mask.Set(fTCPFlags, fTCPFlags.FullMask())
+	if ip {
+		set(fIPFrag, fIPTOS, fIPECN, fIPTTL, fIPProto)
+		if k.Get(fIPFrag).Lo&ipFragLater == 0 {
+			switch proto {
+			case protoTCP:
+				set(fTPSrc, fTPDst, fTCPFlags)
+			case protoUDP, protoSCTP, protoICMP, protoICMPv6, protoIGMP:
+				set(fTPSrc, fTPDst)
 			}
 		}
 	}

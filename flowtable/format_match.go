@@ -114,7 +114,7 @@ func (w *matchWriter) flags(name string, v, m uint64, names []string) {
 		return
 	}
 	var s strings.Builder
-	for i, n := range names {
+	for i := 0; i < 64 && m>>uint(i) != 0; i++ {
 		bit := uint64(1) << uint(i)
 		if m&bit == 0 {
 			continue
@@ -124,11 +124,7 @@ func (w *matchWriter) flags(name string, v, m uint64, names []string) {
 		} else {
 			s.WriteByte('-')
 		}
-		s.WriteString(n)
-	}
-	if rest := m &^ (1<<uint(len(names)) - 1); rest != 0 || s.Len() == 0 {
-		w.kv(name, fmt.Sprintf("0x%x/0x%x", v, m))
-		return
+		s.WriteString(flagName(names, i))
 	}
 	w.kv(name, s.String())
 }
@@ -176,7 +172,7 @@ func formatMatch(m *Match, priority uint16, o *FormatOptions) string {
 		skipType = true
 		switch et {
 		case EthTypeIPv4, EthTypeIPv6:
-			names := map[uint8]string{ProtoICMP: "icmp", 2: "igmp", ProtoTCP: "tcp", ProtoUDP: "udp", ProtoSCTP: "sctp"}
+			names := map[uint8]string{ProtoICMP: "icmp", ProtoTCP: "tcp", ProtoUDP: "udp", ProtoSCTP: "sctp"}
 			if et == EthTypeIPv6 {
 				names = map[uint8]string{ProtoICMPv6: "icmp6", ProtoTCP: "tcp6", ProtoUDP: "udp6", ProtoSCTP: "sctp6"}
 			}
@@ -228,8 +224,13 @@ func formatMatch(m *Match, priority uint16, o *FormatOptions) string {
 		w.ip6("ipv6_src", v, mk)
 		v, mk = m.get(FieldIPv6Dst)
 		w.ip6("ipv6_dst", v, mk)
-		v, mk = m.get(FieldIPv6Label)
-		w.hexMasked("ipv6_label", v, mk, full(FieldIPv6Label))
+		if lv, lm := lo(FieldIPv6Label); lm != 0 {
+			s := fmt.Sprintf("0x%05x", lv)
+			if lm != 0xfffff {
+				s += fmt.Sprintf("/0x%05x", lm)
+			}
+			w.kv("ipv6_label", s)
+		}
 	case isARP:
 		w.ip4("arp_spa", lo2(m, FieldARPSPA))
 		w.ip4("arp_tpa", lo2(m, FieldARPTPA))
@@ -285,16 +286,15 @@ func formatMatch(m *Match, priority uint16, o *FormatOptions) string {
 		if fm == 0xfff {
 			// An exact match prints the flags that are set.
 			var names []string
-			for i, n := range tcpFlagNames {
+			for i := 0; i < 12; i++ {
 				if fv&(1<<uint(i)) != 0 {
-					names = append(names, n)
+					names = append(names, flagName(tcpFlagNames, i))
 				}
 			}
-			if len(names) == 0 || fv>>9 != 0 {
-				w.kv("tcp_flags", fmt.Sprintf("0x%03x", fv))
-			} else {
-				w.kv("tcp_flags", strings.Join(names, "|"))
+			if len(names) == 0 {
+				names = []string{"0"}
 			}
+			w.kv("tcp_flags", strings.Join(names, "|"))
 		} else {
 			w.flags("tcp_flags", fv, fm, tcpFlagNames)
 		}
@@ -349,4 +349,13 @@ func fragString(v, m uint64) string {
 		}
 		return "later"
 	}
+}
+
+// flagName names bit i of a flag field, or "[hex]" for a bit without a
+// name, as Open vSwitch prints it.
+func flagName(names []string, i int) string {
+	if i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("[%x]", uint64(1)<<uint(i))
 }

@@ -15,8 +15,7 @@ var shorthands = map[string]struct {
 	"tcp": {EthTypeIPv4, ProtoTCP}, "tcp6": {EthTypeIPv6, ProtoTCP},
 	"udp": {EthTypeIPv4, ProtoUDP}, "udp6": {EthTypeIPv6, ProtoUDP},
 	"sctp": {EthTypeIPv4, ProtoSCTP}, "sctp6": {EthTypeIPv6, ProtoSCTP},
-	"igmp": {EthTypeIPv4, 2},
-	"arp":  {EthTypeARP, -1}, "rarp": {EthTypeRARP, -1},
+	"arp": {EthTypeARP, -1}, "rarp": {EthTypeRARP, -1},
 	"mpls": {0x8847, -1}, "mplsm": {0x8848, -1},
 }
 

@@ -222,12 +222,7 @@ func (p *parser) flagsValue(f *Field, s string, col int, names []string) (v, mas
 				j++
 			}
 			name := s[i+1 : j]
-			bit := -1
-			for k, n := range names {
-				if n == name {
-					bit = k
-				}
-			}
+			bit := flagBit(names, name, f.Bits)
 			if bit < 0 {
 				return v, mask, p.errAt(col+i+1, name, "unknown %s flag %q", f.Name, name)
 			}
@@ -245,12 +240,7 @@ func (p *parser) flagsValue(f *Field, s string, col int, names []string) (v, mas
 	if f.ID == FieldTCPFlags && s != "" && !strings.HasPrefix(s, "0") {
 		// tcp_flags=syn|ack style: the named flags exactly.
 		for _, name := range strings.Split(s, "|") {
-			bit := -1
-			for k, n := range names {
-				if n == name {
-					bit = k
-				}
-			}
+			bit := flagBit(names, name, f.Bits)
 			if bit < 0 {
 				return v, mask, p.errAt(col, name, "unknown %s flag %q", f.Name, name)
 			}
@@ -306,4 +296,23 @@ func isPrefix(m uint64, n int) (int, bool) {
 	ones := bits.OnesCount64(m)
 	full := (uint64(1)<<uint(ones) - 1) << uint(n-ones)
 	return ones, m == full
+}
+
+// flagBit finds a flag by name, or by the "[hex]" spelling of a bit
+// without one; -1 if it is neither.
+func flagBit(names []string, name string, width int) int {
+	for k, n := range names {
+		if n == name {
+			return k
+		}
+	}
+	if strings.HasPrefix(name, "[") && strings.HasSuffix(name, "]") {
+		v, err := strconv.ParseUint(name[1:len(name)-1], 16, 64)
+		if err == nil && v != 0 && v&(v-1) == 0 {
+			if b := bits.TrailingZeros64(v); b < width {
+				return b
+			}
+		}
+	}
+	return -1
 }
