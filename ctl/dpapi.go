@@ -200,6 +200,8 @@ func (s *Server) Capture(r *ctlpb.CaptureRequest, stream ctlpb.Datapath_CaptureS
 		select {
 		case <-stream.Context().Done():
 			return nil
+		case <-s.quit:
+			return nil // gvsd is stopping
 		case f := <-ch:
 			if err := stream.Send(f); err != nil {
 				return err

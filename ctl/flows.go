@@ -69,7 +69,7 @@ func (s *Server) ModFlows(_ context.Context, r *ctlpb.ModFlowsRequest) (*ctlpb.M
 	}
 	for _, m := range mods {
 		s.log.Debug("flow-mod", zap.String("bridge", b.Name), zap.Stringer("command", m.Command),
-			zap.String("flow", m.Flow.Format(flowtable.FormatOptions{NoStats: true, OF13: true})))
+			zap.String("flow", strings.TrimSpace(m.Flow.Format(flowtable.FormatOptions{NoStats: true, OF13: true}))))
 	}
 	return &ctlpb.ModFlowsResponse{Applied: uint32(len(mods))}, s.save()
 }

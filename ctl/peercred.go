@@ -80,9 +80,9 @@ func (a authorizer) check(ctx context.Context) error {
 		return nil
 	}
 	if a.gid < 0 {
-		return status.Errorf(codes.PermissionDenied, "uid %d is not allowed on the gvsd socket (root only)", c.uid)
+		return status.Errorf(codes.PermissionDenied, "permission denied: uid %d is not root, and the gvsd socket is for root only (set socket_group to admit a group)", c.uid)
 	}
-	return status.Errorf(codes.PermissionDenied, "uid %d is neither root nor in the socket's group (gid %d)", c.uid, a.gid)
+	return status.Errorf(codes.PermissionDenied, "permission denied: uid %d (gid %d) is neither root nor a member of the socket's group (gid %d)", c.uid, c.gid, a.gid)
 }
 
 // inGroup reports whether the user has gid among its supplementary groups.
