@@ -176,7 +176,11 @@ func (d *daemon) start() {
 	t.Helper()
 	d.log = &syncBuffer{}
 	d.exited = make(chan struct{})
-	d.cmd = exec.Command(gvsdBin, "--config", d.cfgPath)
+	if d.cfgPath != "" {
+		d.cmd = exec.Command(gvsdBin, "--config", d.cfgPath)
+	} else {
+		d.cmd = exec.Command(gvsdBin) // the embedded default configuration
+	}
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
