@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -295,6 +296,21 @@ func TestExampleA(t *testing.T) {
 	}
 	if rx, tx := portCounters(t, d.ctl("dump-ports", "br-vlan", "eth1"), 2); rx != 2 || tx != 1 {
 		t.Errorf("br-vlan eth1: rx=%d tx=%d, want rx=2 tx=1", rx, tx)
+	}
+
+	// -o json gives the same counters, structured.
+	var ports struct {
+		Ports []struct {
+			Name      string `json:"name"`
+			RxPackets string `json:"rxPackets"`
+			TxPackets string `json:"txPackets"`
+		} `json:"ports"`
+	}
+	if err := json.Unmarshal([]byte(d.ctl("-o", "json", "dump-ports", "br-int", "qvo-vm")), &ports); err != nil {
+		t.Fatal(err)
+	}
+	if len(ports.Ports) != 1 || ports.Ports[0].Name != "qvo-vm" || ports.Ports[0].RxPackets != "4" || ports.Ports[0].TxPackets != "2" {
+		t.Errorf("dump-ports -o json: %+v", ports)
 	}
 
 	// fdb-show, in the ovs-appctl fdb/show shape, least recently seen

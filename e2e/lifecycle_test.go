@@ -181,3 +181,23 @@ func TestNotRunning(t *testing.T) {
 		t.Errorf("completion bash: %v\n%s", err, errOut)
 	}
 }
+
+// TestRelativePcapPath: a pcap file named relative to the operator's shell
+// lands there, not in gvsd's working directory.
+func TestRelativePcapPath(t *testing.T) {
+	d := startDaemon(t, daemonConfig{})
+	d.ctl("add-br", "br0")
+	work := t.TempDir()
+	cmd := exec.Command(gvsctlBin, "--socket", d.sock, "add-port", "br0", "p1", "type=pcap", "options:tx=out.pcap")
+	cmd.Dir = work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("add-port: %v\n%s", err, out)
+	}
+	want := filepath.Join(work, "out.pcap")
+	if show := d.ctl("show"); !strings.Contains(show, `options: {tx="`+want+`"}`) {
+		t.Errorf("show:\n%s", show)
+	}
+	if _, err := os.Stat(want); err != nil {
+		t.Errorf("tx file: %v", err)
+	}
+}
