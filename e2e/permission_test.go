@@ -85,6 +85,13 @@ func TestPermission(t *testing.T) {
 	if out, _, err = runGvsctl(d.sock, as(nobody, group), "list-br"); err != nil || out != "br-int\nbr-member\n" {
 		t.Errorf("group member list-br: %q, %v", out, err)
 	}
+	// So is a process that has the group among its supplementary groups
+	// only (as after login through LDAP): no account lists it in
+	// /etc/group, gvsd learns it from the kernel (SO_PEERGROUPS).
+	supp := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{group}}}
+	if out, errOut, err := runGvsctl(d.sock, supp, "list-br"); err != nil || out != "br-int\nbr-member\n" {
+		t.Errorf("supplementary group member list-br: %q, %v\n%s", out, err, errOut)
+	}
 }
 
 // TestQuickstart follows the README: `sudo ./bin/gvsd` with the embedded
