@@ -37,6 +37,18 @@ func TestVerbs(t *testing.T) {
 		t.Errorf("show after set-port:\n%s", show)
 	}
 	d.ctl("set-port", "p1", "tag=10")
+	// A refused change leaves the port as it was: an unknown option, and a
+	// tx file that cannot be opened.
+	before := d.ctl("show")
+	if _, errOut, err := d.gvsctlErr("set-port", "p2", "options:bogus=1"); err == nil || !strings.Contains(errOut, "bogus") {
+		t.Errorf("set-port with an unknown option: %v %s", err, errOut)
+	}
+	if _, errOut, err := d.gvsctlErr("set-port", "p2", "options:tx=/nonexistent/dir/x.pcap"); err == nil || !strings.Contains(errOut, "nonexistent") {
+		t.Errorf("set-port with an unopenable tx file: %v %s", err, errOut)
+	}
+	if got := d.ctl("show"); got != before {
+		t.Errorf("show after refused set-port:\n%s\nbefore:\n%s", got, before)
+	}
 
 	// Flow edits, as ovs-ofctl.
 	d.ctl("add-flow", "br0", "priority=100,dl_src=02:00:00:00:00:99,actions=drop")
