@@ -28,6 +28,18 @@ func scrape(t *testing.T, d *daemon) string {
 	return string(body)
 }
 
+// scrapeErr GETs the metrics page and discards it (for load, from any
+// goroutine).
+func scrapeErr(d *daemon) error {
+	resp, err := http.Get("http://" + d.metrics + "/metrics")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
 // checkMetrics scrapes the metrics and checks the value of each series
 // (name{labels} as Prometheus prints it).
 func checkMetrics(t *testing.T, d *daemon, want map[string]int) {

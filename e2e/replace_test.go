@@ -98,7 +98,7 @@ func TestReplaceFlowsAtomic(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	sent := make([][]uint64, 2)
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	for g := range sent {
 		wg.Add(1)
 		go func() {
@@ -118,6 +118,39 @@ func TestReplaceFlowsAtomic(t *testing.T) {
 			}
 		}()
 	}
+	// Meanwhile readers, so that a race-enabled gvsd would report any
+	// unsynchronised read of what the packet path and the flow-mods write.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := fl.DumpFlows(ctx, &ctlpb.DumpFlowsRequest{Bridge: "br0"}); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := fl.DumpTables(ctx, &ctlpb.DumpTablesRequest{Bridge: "br0"}); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := dp.DumpPorts(ctx, &ctlpb.DumpPortsRequest{Bridge: "br0"}); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := dp.FDBShow(ctx, &ctlpb.FDBShowRequest{Bridge: "br0"}); err != nil {
+				errs <- err
+				return
+			}
+			if err := scrapeErr(d); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
 	start := time.Now()
 	const flips = 200
 	for i := range flips {
