@@ -26,6 +26,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 )
@@ -222,8 +223,11 @@ func (d *daemon) start() {
 	d.waitReady()
 }
 
-// waitReady polls until the socket accepts a call, failing early if gvsd
-// exits.
+// waitReady waits until gvsd answers a health check, failing early if it
+// exits. The socket accepts connections from the moment it exists, before
+// gvsd has loaded its configuration or state and started serving, so: poll
+// for the socket, then make one health call, which gRPC holds until gvsd
+// serves.
 func (d *daemon) waitReady() {
 	t := d.t
 	t.Helper()
@@ -236,12 +240,40 @@ func (d *daemon) waitReady() {
 		}
 		if c, err := net.Dial("unix", d.sock); err == nil {
 			c.Close()
-			return
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("gvsd did not open %s within 15s\n%s", d.sock, d.log.String())
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval of the socket
+	}
+	conn, err := grpc.NewClient("unix://"+d.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	go func() {
+		select {
+		case <-d.exited:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	r, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+	if err != nil || r.Status != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("gvsd health check: %v %v (%s)\n%s", r, err, d.status(), d.log.String())
+	}
+}
+
+// status describes whether gvsd still runs.
+func (d *daemon) status() string {
+	select {
+	case <-d.exited:
+		return fmt.Sprintf("exited: %v", d.err)
+	default:
+		return "still running"
 	}
 }
 
