@@ -109,6 +109,13 @@ func TestQuickstart(t *testing.T) {
 	} else {
 		l.Close()
 	}
+	// gvsd creates /run/gvs; remove it again if it was not there (this
+	// cleanup runs after the one that stops gvsd).
+	if _, err := os.Stat(filepath.Dir(sock)); os.IsNotExist(err) {
+		t.Cleanup(func() { os.RemoveAll(filepath.Dir(sock)) })
+	} else {
+		t.Cleanup(func() { os.Remove(sock + ".lock") })
+	}
 	d := &daemon{t: t, dir: t.TempDir(), sock: sock, metrics: config.DefaultMetrics}
 	d.start()
 	ctl := func(args ...string) string {
