@@ -34,6 +34,10 @@ func (s *Server) port(b *datapath.Bridge, ref string) (*datapath.Port, error) {
 
 // PacketOut injects frames as if received on a port.
 func (s *Server) PacketOut(_ context.Context, r *ctlpb.PacketOutRequest) (*ctlpb.PacketOutResponse, error) {
+	// The port is resolved under the lock, so it cannot be deleted (and
+	// its device closed) between the lookup and the injection.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	b, err := s.bridge(r.Bridge)
 	if err != nil {
 		return nil, err
@@ -42,8 +46,6 @@ func (s *Server) PacketOut(_ context.Context, r *ctlpb.PacketOutRequest) (*ctlpb
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, f := range r.Frames {
 		s.w.Inject(p, f)
 	}
@@ -53,12 +55,12 @@ func (s *Server) PacketOut(_ context.Context, r *ctlpb.PacketOutRequest) (*ctlpb
 // Trace explains what the pipeline does with a frame or a flow, without
 // sending anything or changing any state.
 func (s *Server) Trace(_ context.Context, r *ctlpb.TraceRequest) (*ctlpb.TraceResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	b, err := s.bridge(r.Bridge)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(r.Frame) > 0 {
 		p, err := s.port(b, r.InPort)
 		if err != nil {
@@ -200,6 +202,8 @@ func (s *Server) Capture(r *ctlpb.CaptureRequest, stream ctlpb.Datapath_CaptureS
 		select {
 		case <-stream.Context().Done():
 			return nil
+		case <-s.quit:
+			return nil // gvsd is stopping
 		case f := <-ch:
 			if err := stream.Send(f); err != nil {
 				return err

@@ -54,12 +54,16 @@ func (s *Server) ModFlows(_ context.Context, r *ctlpb.ModFlowsRequest) (*ctlpb.M
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
-	lines := r.Flows
-	if len(lines) == 0 && (cmd == flowtable.CmdDelete) {
-		lines = []string{""} // del-flows BR: every flow
-	}
-	mods, err := parseMods(b, lines, cmd)
-	if err != nil {
+	var mods []*flowtable.FlowMod
+	if cmd == flowtable.CmdDelete && strings.TrimSpace(strings.Join(r.Flows, "")) == "" {
+		// del-flows BR: every flow of every table. (A flow file parser
+		// skips blank lines, so "" must go through the one-flow parser.)
+		m, err := flowtable.ParseFlowWith("", cmd, flowtable.ParseOptions{Ports: b.ResolvePort})
+		if err != nil {
+			return nil, invalid("%v", err)
+		}
+		mods = []*flowtable.FlowMod{m}
+	} else if mods, err = parseMods(b, r.Flows, cmd); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -69,7 +73,7 @@ func (s *Server) ModFlows(_ context.Context, r *ctlpb.ModFlowsRequest) (*ctlpb.M
 	}
 	for _, m := range mods {
 		s.log.Debug("flow-mod", zap.String("bridge", b.Name), zap.Stringer("command", m.Command),
-			zap.String("flow", m.Flow.Format(flowtable.FormatOptions{NoStats: true, OF13: true})))
+			zap.String("flow", strings.TrimSpace(m.Flow.Format(flowtable.FormatOptions{NoStats: true, OF13: true}))))
 	}
 	return &ctlpb.ModFlowsResponse{Applied: uint32(len(mods))}, s.save()
 }

@@ -8,22 +8,55 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrRunning means another gvsd answers on the control socket.
 var ErrRunning = errors.New("another gvsd is running on this socket")
 
 // Listen creates the control socket at path: its directory is created, a
-// stale socket file (nobody answers) is replaced, a live one is an
-// ErrRunning error. The socket is mode 0660, owned by group gid (-1 keeps
-// the default group).
+// stale socket file (left by a gvsd that died) is replaced, a live gvsd is
+// an ErrRunning error. The socket is mode 0660, owned by group gid (-1
+// keeps the default group).
+//
+// Liveness is decided by an flock on path+".lock", held until the
+// listener is closed, so two daemons starting at once cannot both decide
+// the socket is stale and steal it from each other; a socket that answers
+// although nobody holds the lock (a gvsd without the lock, or another
+// program) is also refused. Only a socket file is ever removed: a regular
+// file at path is a configuration mistake, not something to delete.
 func Listen(path string, gid int) (net.Listener, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("control socket directory: %w", err)
 	}
-	if _, err := os.Lstat(path); err == nil {
+	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("control socket lock: %w", err)
+	}
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("listen on %s: %w (it holds %s.lock)", path, ErrRunning, path)
+		}
+		return nil, fmt.Errorf("lock %s.lock: %w", path, err)
+	}
+	l, err := listen(path, gid)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return &lockedListener{Listener: l, lock: lock}, nil
+}
+
+func listen(path string, gid int) (net.Listener, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != os.ModeSocket {
+			return nil, fmt.Errorf("control socket %s exists and is not a socket (%v): remove it or configure another socket", path, fi.Mode().Type())
+		}
 		c, err := net.DialTimeout("unix", path, time.Second)
 		if err == nil {
 			c.Close()
@@ -50,6 +83,20 @@ func Listen(path string, gid int) (net.Listener, error) {
 		}
 	}
 	return l, nil
+}
+
+// lockedListener releases the socket's lock when it is closed (after the
+// socket file is gone, so a successor never sees our socket as live).
+type lockedListener struct {
+	net.Listener
+	once sync.Once
+	lock *os.File
+}
+
+func (l *lockedListener) Close() error {
+	err := l.Listener.Close()
+	l.once.Do(func() { l.lock.Close() })
+	return err
 }
 
 // LookupGroup resolves a group name (or number) to a gid; "" is -1.

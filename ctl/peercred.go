@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os/user"
+	"slices"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
@@ -21,6 +23,9 @@ type peerCreds struct {
 	credentials.CommonAuthInfo
 	uid, gid uint32
 	pid      int32
+	// groups are the peer's supplementary groups (SO_PEERGROUPS), as the
+	// kernel saw them when it connected; nil if the kernel cannot say.
+	groups []uint32
 }
 
 func (peerCreds) AuthType() string { return "peercred" }
@@ -43,9 +48,11 @@ func (unixCreds) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo, er
 		return nil, nil, err
 	}
 	var cred *unix.Ucred
+	var groups []uint32
 	var cerr error
 	if err := raw.Control(func(fd uintptr) {
 		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+		groups = peerGroups(int(fd))
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -53,7 +60,30 @@ func (unixCreds) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo, er
 		return nil, nil, fmt.Errorf("read peer credentials: %w", cerr)
 	}
 	return c, peerCreds{CommonAuthInfo: credentials.CommonAuthInfo{SecurityLevel: credentials.NoSecurity},
-		uid: cred.Uid, gid: cred.Gid, pid: cred.Pid}, nil
+		uid: cred.Uid, gid: cred.Gid, pid: cred.Pid, groups: groups}, nil
+}
+
+// peerGroups reads the supplementary groups of a unix socket's peer
+// (SO_PEERGROUPS, Linux 4.13); nil if unsupported. They are what the
+// peer's process really has — the groups the file mode of the socket
+// admitted it by — whereas a lookup of the uid in the group database
+// misses groups granted at login by NSS modules (LDAP, sssd), which a
+// CGO_ENABLED=0 gvsd cannot query.
+func peerGroups(fd int) []uint32 {
+	buf := make([]uint32, 64)
+	for {
+		n := uint32(len(buf) * 4)
+		_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_PEERGROUPS,
+			uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0)
+		switch {
+		case errno == 0:
+			return buf[:n/4]
+		case errno == unix.ERANGE && int(n/4) > len(buf):
+			buf = make([]uint32, n/4)
+		default:
+			return nil
+		}
+	}
 }
 
 func (unixCreds) Info() credentials.ProtocolInfo {
@@ -76,13 +106,13 @@ func (a authorizer) check(ctx context.Context) error {
 	if !ok {
 		return status.Error(codes.Unauthenticated, "no peer credentials")
 	}
-	if c.uid == 0 || a.gid >= 0 && (c.gid == uint32(a.gid) || inGroup(c.uid, a.gid)) {
+	if c.uid == 0 || a.gid >= 0 && (c.gid == uint32(a.gid) || slices.Contains(c.groups, uint32(a.gid)) || inGroup(c.uid, a.gid)) {
 		return nil
 	}
 	if a.gid < 0 {
-		return status.Errorf(codes.PermissionDenied, "uid %d is not allowed on the gvsd socket (root only)", c.uid)
+		return status.Errorf(codes.PermissionDenied, "permission denied: uid %d is not root, and the gvsd socket is for root only (set socket_group to admit a group)", c.uid)
 	}
-	return status.Errorf(codes.PermissionDenied, "uid %d is neither root nor in the socket's group (gid %d)", c.uid, a.gid)
+	return status.Errorf(codes.PermissionDenied, "permission denied: uid %d (gid %d) is neither root nor a member of the socket's group (gid %d)", c.uid, c.gid, a.gid)
 }
 
 // inGroup reports whether the user has gid among its supplementary groups.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -31,6 +32,7 @@ type Server struct {
 	open  datapath.DeviceOpener
 	state *StateStore
 
+	quit  chan struct{}          // closed when Serve begins to stop: ends capture streams
 	mu    sync.Mutex             // serialises changes and the control worker
 	w     *datapath.Worker       // runs packet-out and trace
 	ports map[string]config.Port // configuration of every port, by name
@@ -42,7 +44,7 @@ func NewServer(dp *datapath.Datapath, open datapath.DeviceOpener, state *StateSt
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Server{dp: dp, log: log, open: open, state: state, w: dp.NewWorker(), ports: map[string]config.Port{}}
+	return &Server{dp: dp, log: log, open: open, state: state, w: dp.NewWorker(), ports: map[string]config.Port{}, quit: make(chan struct{})}
 }
 
 // RememberPort records the configuration a port was built from (ports
@@ -67,16 +69,44 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, gid int) error {
 	}
 	healthpb.RegisterHealthServer(g, hs)
 	reflection.Register(g)
+	stopped := make(chan struct{}) // Serve returned
+	drained := make(chan struct{}) // the stopping goroutine is done
 	go func() {
-		<-ctx.Done()
+		defer close(drained)
+		select {
+		case <-ctx.Done():
+		case <-stopped:
+			g.Stop()
+			return
+		}
+		// Drain: refuse new calls, let the ones in flight finish. Capture
+		// streams run until the client goes away, so end them first, and
+		// cut off whatever is still running after a grace period.
 		hs.Shutdown()
-		g.GracefulStop()
+		close(s.quit)
+		done := make(chan struct{})
+		go func() { g.GracefulStop(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(drainTimeout):
+			s.log.Warn("calls still running after the drain period: closing them", zap.Duration("after", drainTimeout))
+			g.Stop()
+		}
 	}()
-	if err := g.Serve(l); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+	err := g.Serve(l)
+	// g.Serve returns as soon as the listener is closed; the calls in
+	// flight must finish before the caller tears the datapath down.
+	close(stopped)
+	<-drained
+	if err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 		return err
 	}
 	return nil
 }
+
+// drainTimeout bounds how long Serve waits for calls in flight when it
+// stops.
+const drainTimeout = 5 * time.Second
 
 // save persists the current state; a failure is logged and reported.
 func (s *Server) save() error {

@@ -21,10 +21,14 @@ type State struct {
 
 // StateBridge is one persisted bridge.
 type StateBridge struct {
-	Name     string        `json:"name"`
-	FailMode string        `json:"fail_mode"`
-	Ports    []config.Port `json:"ports"`
-	Flows    []string      `json:"flows"`
+	Name     string `json:"name"`
+	FailMode string `json:"fail_mode"`
+	// The MAC learning table's limits (mac_table_size, mac_aging_time of
+	// the configuration); 0 = the default. Ageing in Go duration syntax.
+	MACTableSize int           `json:"mac_table_size,omitempty"`
+	MACAgingTime string        `json:"mac_aging_time,omitempty"`
+	Ports        []config.Port `json:"ports"`
+	Flows        []string      `json:"flows"`
 }
 
 // StateStore keeps State in a file, replaced atomically on every save.
@@ -87,6 +91,8 @@ func (s *Server) snapshot() *State {
 	st := &State{}
 	for _, b := range s.dp.Bridges() {
 		sb := StateBridge{Name: b.Name, FailMode: b.FailMode.String(), Ports: []config.Port{}, Flows: []string{}}
+		size, aging := b.FDB.Limits()
+		sb.MACTableSize, sb.MACAgingTime = size, aging.String()
 		for _, p := range b.Ports() {
 			if pc, ok := s.ports[p.Name]; ok {
 				pc.OFPort = uint16(p.OFPort)
@@ -114,10 +120,17 @@ func (s *Server) Restore(st *State) error {
 		if s.dp.Bridge(sb.Name) != nil {
 			s.dp.DelBridge(sb.Name)
 		}
+		var aging time.Duration
+		if sb.MACAgingTime != "" {
+			if aging, err = time.ParseDuration(sb.MACAgingTime); err != nil {
+				return fmt.Errorf("restore bridge %s: mac_aging_time: %w", sb.Name, err)
+			}
+		}
 		b, err := s.dp.AddBridge(sb.Name, mode)
 		if err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
+		b.FDB.SetLimits(sb.MACTableSize, aging)
 		for _, pc := range sb.Ports {
 			if err := s.addPort(b.Name, pc); err != nil {
 				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)

@@ -2,6 +2,8 @@ package ctl
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 
 	"go.uber.org/zap"
@@ -175,6 +177,11 @@ func (s *Server) SetPort(_ context.Context, r *ctlpb.SetPortRequest) (*ctlpb.Set
 		return nil, status.Errorf(codes.NotFound, "no port named %s", r.Name)
 	}
 	bridge := p.Bridge.Name
+	old := pc
+	// pc shares its map and slice with the remembered configuration: copy
+	// them, or a refused change would still be half applied (and saved).
+	pc.Options = maps.Clone(pc.Options)
+	pc.Trunks = slices.Clone(pc.Trunks)
 	switch {
 	case r.ClearTag:
 		pc.Tag = nil
@@ -205,6 +212,12 @@ func (s *Server) SetPort(_ context.Context, r *ctlpb.SetPortRequest) (*ctlpb.Set
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	if err := s.addPort(bridge, pc); err != nil {
+		// Put the port back as it was rather than lose it.
+		if rerr := s.addPort(bridge, old); rerr != nil {
+			delete(s.ports, r.Name)
+			s.log.Error("port lost: cannot restore it after a failed change", zap.String("port", r.Name), zap.Error(rerr))
+			s.save()
+		}
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
 	s.log.Debug("port changed", zap.String("port", r.Name))

@@ -4,14 +4,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -37,9 +41,7 @@ type cli struct {
 func main() {
 	c := &cli{out: os.Stdout}
 	if err := c.root().ExecuteContext(context.Background()); err != nil {
-		if s, ok := status.FromError(err); ok {
-			err = fmt.Errorf("%s", s.Message())
-		}
+		err = callError(err)
 		fmt.Fprintln(os.Stderr, "gvsctl:", err)
 		os.Exit(1)
 	}
@@ -76,11 +78,12 @@ func (c *cli) root() *cobra.Command {
 	return root
 }
 
-// dial connects to gvsd, saying clearly when it is not running.
+// dial connects to gvsd, saying clearly when it is not running or when
+// the caller may not use its socket.
 func (c *cli) dial() error {
 	nc, err := net.DialTimeout("unix", c.socket, 2*time.Second)
 	if err != nil {
-		return fmt.Errorf("cannot reach gvsd at %s: %v\nis gvsd running? start it with 'sudo gvsd' (or 'make build && sudo ./bin/gvsd'), or point --socket / GVS_SOCKET at its socket", c.socket, err)
+		return dialError(c.socket, err)
 	}
 	nc.Close()
 	conn, err := grpc.NewClient("unix://"+c.socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -90,6 +93,32 @@ func (c *cli) dial() error {
 	c.conn = conn
 	c.sw, c.fl, c.dp = ctlpb.NewSwitchClient(conn), ctlpb.NewFlowsClient(conn), ctlpb.NewDatapathClient(conn)
 	return nil
+}
+
+// dialError explains a failure to connect to the socket.
+func dialError(sock string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("permission denied on %s: gvsctl must run as root or as a member of the socket's group (socket_group in gvsd's configuration)", sock)
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("gvsd is not running (nothing listens on %s)\nstart it with 'sudo gvsd' (or 'make build && sudo ./bin/gvsd' in a checkout), or point --socket / GVS_SOCKET at its socket", sock)
+	}
+	return fmt.Errorf("cannot reach gvsd at %s: %v\nis gvsd running? start it with 'sudo gvsd', or point --socket / GVS_SOCKET at its socket", sock, err)
+}
+
+// callError turns a failed call into the message gvsctl prints.
+func callError(err error) error {
+	s, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	switch s.Code() {
+	case codes.PermissionDenied, codes.Unauthenticated:
+		return fmt.Errorf("not authorised: %s", s.Message())
+	case codes.Unavailable:
+		return fmt.Errorf("gvsd stopped answering: %s", s.Message())
+	}
+	return errors.New(s.Message())
 }
 
 // json prints a response as JSON when -o json was given, reporting whether

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +76,9 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 			if err := parsePortSettings(p, args[2:]); err != nil {
 				return err
 			}
+			if err := absPcapPaths(p.Type, p.Options); err != nil {
+				return err
+			}
 			r, err := c.sw.AddPort(ctx(cmd), &ctlpb.AddPortRequest{Bridge: args[0], Port: p, MayExist: portMayExist})
 			if err != nil || c.json(r) {
 				return err
@@ -119,6 +123,9 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 					return fmt.Errorf("unknown port setting %q", a)
 				}
 			}
+			if err := absPcapPaths("", req.Options); err != nil {
+				return err
+			}
 			_, err := c.sw.SetPort(ctx(cmd), req)
 			return err
 		}}
@@ -127,6 +134,24 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 		x.GroupID = "vsctl"
 	}
 	return cmds
+}
+
+// absPcapPaths makes a pcap port's rx and tx files absolute: gvsd runs in
+// another directory than the shell that names them.
+func absPcapPaths(typ string, opts map[string]string) error {
+	if typ != "pcap" && typ != "" {
+		return nil
+	}
+	for _, k := range []string{"rx", "tx"} {
+		if v := opts[k]; v != "" && !filepath.IsAbs(v) {
+			a, err := filepath.Abs(v)
+			if err != nil {
+				return err
+			}
+			opts[k] = a
+		}
+	}
+	return nil
 }
 
 func parseTrunks(v string) ([]uint32, error) {

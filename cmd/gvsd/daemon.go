@@ -103,10 +103,12 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	log.Info("gvsd running", zap.String("socket", cfg.Socket), zap.Int("bridges", len(dp.Bridges())), zap.String("version", ctl.Version))
 	err = srv.Serve(ctx, l, gid)
 	log.Info("gvsd stopping")
+	// Close every device (pcap files are flushed). The socket file went
+	// with the listener; removing it again by name could delete the
+	// socket of a gvsd that started since.
 	for _, b := range dp.Bridges() {
 		dp.DelBridge(b.Name)
 	}
-	os.Remove(cfg.Socket)
 	return err
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 func newRootCmd() *cobra.Command {
-	var cfgPath string
+	var cfgPath, logFormat, logLevel string
 	root := &cobra.Command{
 		Use:           "gvsd",
 		Short:         "gvs, a userspace virtual switch for OpenStack hypervisors",
@@ -22,10 +22,18 @@ func newRootCmd() *cobra.Command {
 					return err
 				}
 			}
+			if logFormat != "" {
+				cfg.Log.Format = logFormat
+			}
+			if logLevel != "" {
+				cfg.Log.Level = logLevel
+			}
 			return runDaemon(cmd.Context(), cfg)
 		},
 	}
 	root.Flags().StringVar(&cfgPath, "config", "", "configuration file (default: the embedded configuration, see 'gvsd config default')")
+	root.Flags().StringVar(&logFormat, "log-format", "", "log format, json or console (default: the configuration's log.format, json)")
+	root.Flags().StringVar(&logLevel, "log-level", "", "log level: debug, info, warn or error (default: the configuration's log.level, info)")
 	root.AddCommand(newReplayCmd(), newConfigCmd())
 	return root
 }
