@@ -223,7 +223,7 @@ func TestExampleA(t *testing.T) {
 	steps, _ := expectedA(t)
 	tr := d.ctl("trace", "br-int", "in_port=1,dl_vlan=196,dl_src=fa:16:3f:00:00:0b,dl_dst=fa:16:3e:11:11:09")
 	for _, want := range []string{`bridge("br-int")`, "resubmit(,2)",
-		" 2. dl_vlan=196,dl_dst=fa:16:3e:11:11:09, priority 4\n", "set_field:fa:16:3e:aa:01:01->eth_src", "output:5",
+		" 2. dl_vlan=196,dl_dst=fa:16:3e:11:11:09, priority 4\n", "mod_dl_src:fa:16:3e:aa:01:01", "output:5",
 		"Datapath actions: pop_vlan,set(eth(src=fa:16:3e:aa:01:01,dst=fa:16:3e:11:11:09)),qvo-vm\n"} {
 		if !strings.Contains(tr, want) {
 			t.Errorf("trace of the A2 flow lacks %q:\n%s", want, tr)
