@@ -119,6 +119,7 @@ func (w *Worker) conntrack(p *Packet, rc recirc) {
 	}
 	if rc.table == flowtable.TableCurrent {
 		ct.Execute(rc.ct, p.Frame(), &rc.key, w.Now())
+		w.traceCT(rc.ct, &rc.key)
 		return
 	}
 	i := len(w.queue)
@@ -134,6 +135,7 @@ func (w *Worker) conntrack(p *Packet, rc recirc) {
 	q.Reset(w.scratch[i], Headroom, n)
 	q.parse(flowtable.Port(rc.key.Get(fInPort).Lo))
 	ct.Execute(rc.ct, q.Frame(), &rc.key, w.Now())
+	w.traceCT(rc.ct, &rc.key)
 	w.queue = append(w.queue, queued{pkt: q, rc: rc})
 }
 
