@@ -96,6 +96,7 @@ var Cases = map[string][]Step{
 	"b-master-dvr":  caseB(),
 	"normal-vlans":  caseNormal(),
 	"resubmit-loop": caseLoop(),
+	"d-firewall":    caseD(),
 }
 
 const ms = time.Millisecond
@@ -212,6 +213,120 @@ func caseLoop() []Step {
 			Frame: udp(-1, m2, m1, "10.1.0.2", "10.1.0.1", "not looping")},
 		{Port: "p1", Note: "loop that outputs to p3 on every pass before resubmitting: what OVS does with the outputs already taken when it hits the limit",
 			Frame: udp(-1, m1, macBcast, "10.1.0.1", "10.1.0.255", "looping after output")},
+	})
+}
+
+// tcpSeg builds an IPv4/TCP segment; flags is a subset of "SAFRP" (SYN,
+// ACK, FIN, RST, PSH).
+func tcpSeg(vlan int, src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, flags string, seq, ack uint32, payload string) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: ip(sip), DstIP: ip(dip)}
+	t := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Ack: ack, Window: 29200}
+	for _, f := range flags {
+		switch f {
+		case 'S':
+			t.SYN = true
+		case 'A':
+			t.ACK = true
+		case 'F':
+			t.FIN = true
+		case 'R':
+			t.RST = true
+		case 'P':
+			t.PSH = true
+		}
+	}
+	if err := t.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, t, gopacket.Payload(payload))
+}
+
+// udpPorts is udp with explicit ports.
+func udpPorts(vlan int, src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, payload string) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ip(sip), DstIP: ip(dip)}
+	u := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+	if err := u.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, u, gopacket.Payload(payload))
+}
+
+// icmpErr builds an ICMP error (type/code) from sip to dip quoting the IP
+// header and first 8 payload bytes of the Ethernet frame orig.
+func icmpErr(vlan int, src, dst net.HardwareAddr, sip, dip string, typ, code uint8, orig []byte) []byte {
+	inner := orig[14:]
+	if len(inner) > 28 {
+		inner = inner[:28]
+	}
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: ip(sip), DstIP: ip(dip)}
+	ic := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(typ, code)}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, ic, gopacket.Payload(inner))
+}
+
+// icmpEcho builds an ICMP echo request (typ 8) or reply (0).
+func icmpEcho(vlan int, src, dst net.HardwareAddr, sip, dip string, typ uint8, id, seq uint16) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: ip(sip), DstIP: ip(dip)}
+	ic := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(typ, 0), Id: id, Seq: seq}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, ic, gopacket.Payload("ping"))
+}
+
+// Example D: one VM behind Neutron's openvswitch firewall driver (default
+// security group: egress any, ingress from group members 192.168.1.9 and
+// 192.168.1.20). br-int: int-br-vlan 1, qvo-vm 5 (tag 1), qr-gw 6 (tag 1,
+// trusted); br-vlan: phy-br-vlan 1, eth1 2 (the wire, VLAN 196 = local 1).
+func caseD() []Step {
+	const vm, remote, outsider = "192.168.1.9", "192.168.1.20", "192.168.1.21"
+	macOutsider := mac("fa:16:3e:22:22:21")
+	udpOut := udpPorts(-1, macVM, macRemote, vm, 40001, remote, 53, "D query")
+	return seq([]Step{
+		{Port: "eth1", Note: "remote VM 192.168.1.20 broadcasts ARP who-has 192.168.1.9 (VLAN 196): table 60 NORMAL, unfiltered (D-F9); learns its MAC",
+			Frame: arp(196, macRemote, macBcast, 1, macRemote, remote, macZero, vm)},
+		{Port: "qvo-vm", Note: "VM ARP reply (table 71 ARP anti-spoofing passes it): NORMAL to the wire; learns the VM's MAC",
+			Frame: arp(-1, macVM, macRemote, 2, macVM, vm, macRemote, remote)},
+		{Port: "qvo-vm", Note: "D-F1: VM TCP SYN to 192.168.1.20:22: 71 ct -> 72 +new -> 73 commit -> 91 -> 94 NORMAL, out eth1 VLAN 196",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "S", 1000, 0, "")},
+		{Port: "eth1", Note: "D-F4: SYN-ACK reply: 81 ct -> 82 +est+rpl (ct_zone 1, mark 0) -> output:5",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 22, vm, 40000, "SA", 5000, 1001, "")},
+		{Port: "qvo-vm", Note: "VM ACK: +est-rel-rpl -> 72 p74 -> 73 p80 -> 94 NORMAL",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "A", 1001, 5001, "")},
+		{Port: "qvo-vm", Note: "VM data: established, out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "PA", 1001, 5001, "hello ssh\n")},
+		{Port: "eth1", Note: "reply data: +est+rpl, delivered to the VM",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 22, vm, 40000, "PA", 5001, 1011, "SSH-2.0\n")},
+		{Port: "qvo-vm", Note: "VM FIN: established, out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "FA", 1011, 5009, "")},
+		{Port: "eth1", Note: "reply FIN-ACK: +est+rpl, delivered",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 22, vm, 40000, "FA", 5009, 1012, "")},
+		{Port: "qvo-vm", Note: "VM last ACK: out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "A", 1012, 5010, "")},
+		{Port: "eth1", Note: "D-F2: unsolicited SYN from 192.168.1.21 (not in the group): 81 ct -> 82 p40 -est -> 93, dropped",
+			Frame: tcpSeg(196, macOutsider, macVM, outsider, 50000, vm, 22, "S", 7000, 0, "")},
+		{Port: "eth1", Note: "D-F3: SYN from group member 192.168.1.20: 82 conj_id=17 -> reg7:=17, commit, output:5",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "S", 9000, 0, "")},
+		{Port: "qvo-vm", Note: "VM SYN-ACK to the admitted connection: 72 p50 +est-rel+rpl -> 94 NORMAL, out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 22, remote, 50001, "SA", 3000, 9001, "")},
+		{Port: "eth1", Note: "member's ACK: +est-rel-rpl, conj_id=16 -> output:5",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "A", 9001, 3001, "")},
+		{Port: "eth1", Note: "out-of-window segment on that connection (seq far beyond the window): +inv, 82 p50 -> 93, dropped",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "PA", 9001+0x40000000, 3001, "bogus")},
+		{Port: "eth1", Note: "in-window data on the same connection after the invalid one: still established, delivered",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "PA", 9001, 3001, "ok")},
+		{Port: "qvo-vm", Note: "VM UDP 40001 -> 192.168.1.20:53: new, committed in 73, out eth1",
+			Frame: udpOut},
+		{Port: "eth1", Note: "ICMP port unreachable from 192.168.1.20 quoting that datagram: +rel, 82 p50 -new-est+rel-inv -> output:5",
+			Frame: icmpErr(196, macRemote, macVM, remote, vm, 3, 3, udpOut)},
+		{Port: "eth1", Note: "ICMP port unreachable quoting a datagram the VM never sent: no connection to relate it to",
+			Frame: icmpErr(196, macRemote, macVM, remote, vm, 3, 3, udpPorts(-1, macVM, macRemote, vm, 40999, remote, 53, "D other"))},
+		{Port: "qvo-vm", Note: "VM ping 192.168.1.20: new, committed, out eth1",
+			Frame: icmpEcho(-1, macVM, macRemote, vm, remote, 8, 0x77, 1)},
+		{Port: "eth1", Note: "echo reply: +est+rpl, delivered",
+			Frame: icmpEcho(196, macRemote, macVM, remote, vm, 0, 0x77, 1)},
+		{Port: "qvo-vm", Note: "D-F6: VM UDP with forged source 192.168.1.99: 71 p10 ct_clear -> 93, dropped",
+			Frame: udpPorts(-1, macVM, macRemote, "192.168.1.99", 40002, remote, 53, "D forged")},
+		{Port: "qvo-vm", Note: "D-F7: DHCP discover from 0.0.0.0:68 to 255.255.255.255:67: 71 p80 -> 73 p80 -> 94 NORMAL, floods VLAN 1",
+			Frame: udpPorts(-1, macVM, macBcast, "0.0.0.0", 68, "255.255.255.255", 67, "D dhcp discover")},
+		{Port: "qr-gw", Note: "D-F5: trusted qr- -> VM, new TCP: 60 -> 73 p100 -> 81 ct -> 82 p40 -est -> 93, dropped (192.168.1.1 is not a member)",
+			Frame: tcpSeg(-1, macGW, macVM, "192.168.1.1", 33000, vm, 22, "S", 100, 0, "")},
 	})
 }
 
