@@ -123,7 +123,7 @@ func protoName(p uint8, v6 bool) string {
 	case protoICMP:
 		return "icmp"
 	case protoICMPv6:
-		return "icmp6"
+		return "icmpv6"
 	case 132:
 		return "sctp"
 	}
@@ -135,7 +135,7 @@ func writeTuple(b *strings.Builder, proto uint8, t *Tuple) {
 	switch proto {
 	case protoICMP, protoICMPv6:
 		fmt.Fprintf(b, ",id=%d,type=%d,code=%d", t.ICMPID, t.ICMPType, t.ICMPCode)
-	case protoTCP, protoUDP, 132:
+	default:
 		fmt.Fprintf(b, ",sport=%d,dport=%d", t.SrcPort, t.DstPort)
 	}
 }

@@ -67,15 +67,13 @@ func tcpInvalidFlags(f uint8) bool {
 
 // tcpValidNew reports whether a segment may start a connection: a SYN, or
 // a segment of an already established connection (mid-stream pickup), but
-// not a SYN-ACK (half-open) or a RST.
+// not a SYN-ACK (half-open).
 func tcpValidNew(f uint8) bool {
 	if tcpInvalidFlags(f) {
 		return false
 	}
-	if f&tcpSYN != 0 && f&tcpACK != 0 {
-		return false
-	}
-	return f&tcpRST == 0
+	// A lone RST does start one (Open vSwitch 3.1 commits it, SYN_SENT).
+	return f&tcpSYN == 0 || f&tcpACK == 0
 }
 
 func segEnd(p *pkt) uint32 {
@@ -99,15 +97,17 @@ func (t *Tracker) tcpNew(c *conn, p *pkt, now int64) {
 	src.maxwin = max(uint32(p.win), 1)
 	src.wscale = noScale
 	dst.wscale = noScale
+	// As in Open vSwitch, the originator is SYN_SENT whatever the first
+	// segment was (a picked-up connection becomes ESTABLISHED when the far
+	// side acknowledges).
+	src.state = tcpSynSent
 	if p.flags&tcpSYN != 0 {
-		src.state = tcpSynSent
 		if p.wscale >= 0 {
 			src.wscale = uint8(p.wscale)
 		}
 	} else {
 		// Mid-stream pickup: the window is unknown until the other side
 		// speaks; allow what this segment's window would.
-		src.state = tcpEstablished
 		src.seqhi = end + src.maxwin
 	}
 	c.expires = now + t.tmo[tmTCPFirst]
@@ -200,9 +200,6 @@ func (t *Tracker) tcpUpdate(c *conn, p *pkt, d uint32, now int64) int {
 				dst.state = tcpFinWait2
 			}
 		}
-		if f&tcpSYN == 0 && src.state < tcpEstablished {
-			src.state = tcpEstablished // the far side of a picked-up connection
-		}
 	}
 	if d == 1 {
 		c.flags |= flagReply
@@ -228,15 +225,18 @@ func (t *Tracker) tcpUpdate(c *conn, p *pkt, d uint32, now int64) int {
 // several packets one way, both ways.
 func (t *Tracker) otherUpdate(c *conn, p *pkt, d uint32, now int64) int {
 	icmp := p.t.proto == protoICMP || p.t.proto == protoICMPv6
+	// Until a reply is seen, packets are +new (Open vSwitch 3.1: the
+	// second and third UDP datagrams before a reply are still +new).
 	res := updValid
 	switch {
-	case d == 1 && c.kind != otherBidir:
+	case d == 1:
 		c.kind = otherBidir
-		c.flags |= flagReply
 	case c.kind == otherFirst:
 		if !icmp {
 			c.kind = otherMultiple
 		}
+		res = updValidNew
+	case c.kind == otherMultiple:
 		res = updValidNew
 	}
 	if d == 1 {

@@ -172,4 +172,7 @@ func (x *xlate) conntrack(a *flowtable.CT) {
 	if a.Table != flowtable.TableCurrent {
 		x.trace.recirc(x.depth, a.Table)
 	}
+	// The rest of the actions see an untracked packet (checked against
+	// Open vSwitch 3.1: ct_state reads 0 after ct(commit)).
+	clearCT(&x.key)
 }

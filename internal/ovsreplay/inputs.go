@@ -97,6 +97,7 @@ var Cases = map[string][]Step{
 	"normal-vlans":  caseNormal(),
 	"resubmit-loop": caseLoop(),
 	"d-firewall":    caseD(),
+	"ct-states":     caseCTStates(),
 }
 
 const ms = time.Millisecond
@@ -327,6 +328,97 @@ func caseD() []Step {
 			Frame: udpPorts(-1, macVM, macBcast, "0.0.0.0", 68, "255.255.255.255", 67, "D dhcp discover")},
 		{Port: "qr-gw", Note: "D-F5: trusted qr- -> VM, new TCP: 60 -> 73 p100 -> 81 ct -> 82 p40 -est -> 93, dropped (192.168.1.1 is not a member)",
 			Frame: tcpSeg(-1, macGW, macVM, "192.168.1.1", 33000, vm, 22, "S", 100, 0, "")},
+	})
+}
+
+// ip6 is an IPv6 header for the ct-states case.
+func ip6(sip, dip string, next layers.IPProtocol) *layers.IPv6 {
+	return &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: next, SrcIP: net.ParseIP(sip), DstIP: net.ParseIP(dip)}
+}
+
+// caseCTStates probes Open vSwitch's conntrack decisions (br0.flows of the
+// case writes ct_state and ct_mark into eth_src): p1 = A 10.0.0.1 / 2001:db8::1
+// inside (commits), p2 = B 10.0.0.2 / 2001:db8::2 outside (no commit).
+func caseCTStates() []Step {
+	mA, mB := mac("02:00:00:00:0a:01"), mac("02:00:00:00:0b:02")
+	const A, B, A6, B6 = "10.0.0.1", "10.0.0.2", "2001:db8::1", "2001:db8::2"
+	u1 := udpPorts(-1, mA, mB, A, 1000, B, 53, "u1")
+	u1r := udpPorts(-1, mB, mA, B, 53, A, 1000, "u1 reply")
+	badsum := tcpSeg(-1, mA, mB, A, 2010, B, 90, "S", 1, 0, "")
+	badsum[14+20+16] ^= 0xff // corrupt the TCP checksum
+	gre := func(src, dst net.HardwareAddr, sip, dip string) []byte {
+		return frame(-1, 0, src, dst, layers.EthernetTypeIPv4,
+			&layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolGRE, SrcIP: ip(sip), DstIP: ip(dip)}, gopacket.Payload("\x00\x00\x08\x00gre payload"))
+	}
+	udp6 := func(src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, pl string) []byte {
+		h := ip6(sip, dip, layers.IPProtocolUDP)
+		u := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+		if err := u.SetNetworkLayerForChecksum(h); err != nil {
+			panic(err)
+		}
+		return frame(-1, 0, src, dst, layers.EthernetTypeIPv6, h, u, gopacket.Payload(pl))
+	}
+	echo6 := func(src, dst net.HardwareAddr, sip, dip string, typ uint8, id uint16) []byte {
+		h := ip6(sip, dip, layers.IPProtocolICMPv6)
+		ic := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(typ, 0)}
+		if err := ic.SetNetworkLayerForChecksum(h); err != nil {
+			panic(err)
+		}
+		return frame(-1, 0, src, dst, layers.EthernetTypeIPv6, h, ic, &layers.ICMPv6Echo{Identifier: id, SeqNumber: 1}, gopacket.Payload("ping6"))
+	}
+	u6 := udp6(mA, mB, A6, 1000, B6, 53, "u6")
+	err6 := func() []byte {
+		h := ip6(B6, A6, layers.IPProtocolICMPv6)
+		ic := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(1, 4)}
+		if err := ic.SetNetworkLayerForChecksum(h); err != nil {
+			panic(err)
+		}
+		return frame(-1, 0, mB, mA, layers.EthernetTypeIPv6, h, ic, gopacket.Payload(append([]byte{0, 0, 0, 0}, u6[14:14+48]...)))
+	}()
+	return seq([]Step{
+		{Port: "p1", Note: "UDP A:1000 -> B:53, first: new, committed (mark 5)", Frame: u1},
+		{Port: "p1", Note: "UDP same again before any reply", Frame: u1},
+		{Port: "p1", Note: "UDP same a third time before any reply", Frame: u1},
+		{Port: "p2", Note: "UDP reply B:53 -> A:1000", Frame: u1r},
+		{Port: "p1", Note: "UDP A -> B after the reply", Frame: u1},
+		{Port: "p2", Note: "UDP B:54 -> A:1000: no entry, not committed", Frame: udpPorts(-1, mB, mA, B, 54, A, 1000, "u2")},
+		{Port: "p2", Note: "UDP B:54 -> A:1000 again: still no entry (only commit creates)", Frame: udpPorts(-1, mB, mA, B, 54, A, 1000, "u2")},
+		{Port: "p1", Note: "TCP SYN A:2000 -> B:80, committed", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "S", 100, 0, "")},
+		{Port: "p1", Note: "TCP SYN retransmitted", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "S", 100, 0, "")},
+		{Port: "p2", Note: "TCP SYN-ACK", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "SA", 700, 101, "")},
+		{Port: "p1", Note: "TCP ACK", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "A", 101, 701, "")},
+		{Port: "p1", Note: "TCP data far beyond the window", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "PA", 101+0x40000000, 701, "far")},
+		{Port: "p1", Note: "TCP data in the window", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "PA", 101, 701, "near")},
+		{Port: "p2", Note: "TCP data from B acking far beyond what A sent", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "PA", 701, 101+0x20000000, "badack")},
+		{Port: "p2", Note: "TCP RST from B", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "RA", 701, 105, "")},
+		{Port: "p1", Note: "TCP ACK from A after the RST", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "A", 105, 701, "")},
+		{Port: "p1", Note: "TCP new SYN on the same ports after the RST", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "S", 5000, 0, "")},
+		{Port: "p2", Note: "TCP SYN-ACK to the new SYN", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "SA", 9000, 5001, "")},
+		{Port: "p1", Note: "TCP SYN-ACK without a connection", Frame: tcpSeg(-1, mA, mB, A, 2001, B, 81, "SA", 1, 1, "")},
+		{Port: "p1", Note: "TCP ACK without a connection (mid-stream pickup), committed", Frame: tcpSeg(-1, mA, mB, A, 2002, B, 82, "A", 1000, 2000, "")},
+		{Port: "p2", Note: "TCP ACK answering the picked-up connection", Frame: tcpSeg(-1, mB, mA, B, 82, A, 2002, "A", 2000, 1000, "")},
+		{Port: "p1", Note: "TCP RST without a connection", Frame: tcpSeg(-1, mA, mB, A, 2003, B, 83, "R", 1, 0, "")},
+		{Port: "p1", Note: "TCP SYN+FIN", Frame: tcpSeg(-1, mA, mB, A, 2004, B, 84, "SF", 1, 0, "")},
+		{Port: "p1", Note: "TCP SYN with a bad checksum", Frame: badsum},
+		{Port: "p1", Note: "TCP FIN without ACK", Frame: tcpSeg(-1, mA, mB, A, 2005, B, 85, "F", 1, 0, "")},
+		{Port: "p1", Note: "ICMP echo request id 9, committed", Frame: icmpEcho(-1, mA, mB, A, B, 8, 9, 1)},
+		{Port: "p1", Note: "ICMP echo request id 9 again", Frame: icmpEcho(-1, mA, mB, A, B, 8, 9, 2)},
+		{Port: "p2", Note: "ICMP echo reply id 9", Frame: icmpEcho(-1, mB, mA, B, A, 0, 9, 1)},
+		{Port: "p2", Note: "ICMP echo reply id 10 (no request)", Frame: icmpEcho(-1, mB, mA, B, A, 0, 10, 1)},
+		{Port: "p2", Note: "ICMP port unreachable B -> A quoting A's UDP datagram", Frame: icmpErr(-1, mB, mA, B, A, 3, 3, u1)},
+		{Port: "p1", Note: "ICMP port unreachable A -> B quoting B's UDP reply", Frame: icmpErr(-1, mA, mB, A, B, 3, 3, u1r)},
+		{Port: "p2", Note: "ICMP time exceeded from a router 10.0.0.254 quoting A's UDP datagram", Frame: icmpErr(-1, mB, mA, "10.0.0.254", A, 11, 0, u1)},
+		{Port: "p1", Note: "GRE A -> B (other protocol, by address pair), committed", Frame: gre(mA, mB, A, B)},
+		{Port: "p2", Note: "GRE B -> A", Frame: gre(mB, mA, B, A)},
+		{Port: "p1", Note: "IPv6 UDP A:1000 -> B:53, committed (mark 6)", Frame: u6},
+		{Port: "p2", Note: "IPv6 UDP reply", Frame: udp6(mB, mA, B6, 53, A6, 1000, "u6 reply")},
+		{Port: "p1", Note: "ICMPv6 echo request, committed", Frame: echo6(mA, mB, A6, B6, 128, 33)},
+		{Port: "p2", Note: "ICMPv6 echo reply", Frame: echo6(mB, mA, B6, A6, 129, 33)},
+		{Port: "p2", Note: "ICMPv6 destination unreachable quoting A's IPv6 datagram", Frame: err6},
+		{Port: "p1", Note: "TCP SYN A:3000 -> B:7777, committed", Frame: tcpSeg(-1, mA, mB, A, 3000, B, 7777, "S", 10, 0, "")},
+		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 (reply direction) through ct(commit,force): the entry is replaced by one B originates", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
+		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 again: now the original direction", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
+		{Port: "p1", Note: "TCP ACK A:3000 -> B:7777: now the reply direction", Frame: tcpSeg(-1, mA, mB, A, 3000, B, 7777, "A", 11, 50, "")},
 	})
 }
 

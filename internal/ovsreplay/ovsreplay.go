@@ -419,6 +419,11 @@ func Describe(data []byte) string {
 				ipString(l.SourceProtAddress), l.DstHwAddress, ipString(l.DstProtAddress)))
 		case *layers.IPv4:
 			parts = append(parts, fmt.Sprintf("ip %v > %v", l.SrcIP, l.DstIP))
+		case *layers.IPv6:
+			parts = append(parts, fmt.Sprintf("ip6 %v > %v", l.SrcIP, l.DstIP))
+		case *layers.ICMPv6:
+			parts = append(parts, fmt.Sprintf("icmp6 %d/%d", l.TypeCode.Type(), l.TypeCode.Code()))
+			return fmt.Sprintf("[%d bytes] %s", len(data), strings.Join(parts, ", "))
 		case *layers.UDP:
 			parts = append(parts, fmt.Sprintf("udp %d > %d %q", l.SrcPort, l.DstPort, l.Payload))
 		case *layers.TCP:
