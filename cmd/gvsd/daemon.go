@@ -73,6 +73,10 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	defer l.Close()
 
 	dp := datapath.New()
+	ct := datapath.NewConntrack()
+	ct.Start(10 * time.Second) // expire idle connections
+	defer ct.Close()
+	dp.Conntrack = ct
 	var store *ctl.StateStore
 	if cfg.StateDir != "" {
 		if store, err = ctl.OpenState(cfg.StateDir); err != nil {
