@@ -107,6 +107,7 @@ type Tracker struct {
 	zoneCount [65536]atomic.Int32
 
 	nNew, nInvalid, nEarlyDrop, nLimitDrop, nNAT atomic.Uint64
+	rotor                                        atomic.Uint32 // where makeRoom looks next
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -142,9 +143,9 @@ type shard struct {
 	idx    map[uint64]uint32 // tuple hash -> head ref (conn index<<1 | direction)
 	chunks []*[chunkSize]conn
 	free   []uint32
-	n      int // entries in use
+	n      atomic.Int32 // entries in use (read without the lock by makeRoom)
 	cursor uint32
-	_      [48]byte // 128 bytes a shard: no false sharing between shards
+	_      [52]byte // 128 bytes a shard: no false sharing between shards
 }
 
 func (s *shard) at(i uint32) *conn { return &s.chunks[i/chunkSize][i%chunkSize] }
@@ -391,9 +392,8 @@ func (t *Tracker) lookup(sh *shard, k *tuple, now int64) (uint32, uint32, bool) 
 // reached. It returns nil when there is no room.
 func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64) *conn {
 	zl := (*t.zoneLimits.Load())[zone]
-	if t.count.Load() >= t.max || zl > 0 && int(t.zoneCount[zone].Load()) >= zl {
-		zoneOnly := !(t.count.Load() >= t.max)
-		if !t.earlyDrop(sh, zone, zoneOnly, now) {
+	if full := t.count.Load() >= t.max; full || zl > 0 && int(t.zoneCount[zone].Load()) >= zl {
+		if !t.makeRoom(sh, zone, !full, now) {
 			t.nLimitDrop.Add(1)
 			return nil
 		}
@@ -430,10 +430,37 @@ func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64) *conn {
 		}
 		sh.idx[h] = i<<1 | uint32(d)
 	}
-	sh.n++
+	sh.n.Add(1)
 	t.count.Add(1)
 	t.zoneCount[zone].Add(1)
 	return c
+}
+
+// makeRoom early-drops one entry: from sh (locked) first, then from up to
+// eight other non-empty shards whose lock is free at once (TryLock: never wait for a second
+// shard while holding one).
+func (t *Tracker) makeRoom(sh *shard, zone uint16, zoneOnly bool, now int64) bool {
+	if t.earlyDrop(sh, zone, zoneOnly, now) {
+		return true
+	}
+	start := t.rotor.Add(1)
+	tries := 0
+	for k := uint32(0); k < shardCount && tries < 8; k++ {
+		o := &t.shards[(start+k)*61%shardCount]
+		if o == sh || o.n.Load() == 0 {
+			continue
+		}
+		tries++
+		if !o.mu.TryLock() {
+			continue
+		}
+		ok := t.earlyDrop(o, zone, zoneOnly, now)
+		o.mu.Unlock()
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // earlyDrop evicts one unreplied entry of the shard (of zone, when only the
@@ -495,7 +522,7 @@ func (t *Tracker) remove(sh *shard, i uint32) {
 	zone := c.t[0].zone
 	*c = conn{}
 	sh.free = append(sh.free, i)
-	sh.n--
+	sh.n.Add(-1)
 	t.count.Add(-1)
 	t.zoneCount[zone].Add(-1)
 }

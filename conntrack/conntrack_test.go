@@ -477,3 +477,61 @@ func TestOtherProtocol(t *testing.T) {
 		t.Fatalf("dump %q", d)
 	}
 }
+
+// TestEarlyDropAcrossShards: with the table full of unreplied entries, a
+// new connection that hashes to an empty shard still gets room.
+func TestEarlyDropAcrossShards(t *testing.T) {
+	tr := New(Config{MaxEntries: 64})
+	for p := uint16(1); p <= 64; p++ {
+		run(tr, commit(0), udpFrame(t, A, p, B, 9), 0)
+	}
+	refused := 0
+	for p := uint16(1000); p < 1100; p++ {
+		run(tr, commit(0), udpFrame(t, A, p, B, 9), 0)
+		if tr.Len() > 64 {
+			t.Fatalf("%d entries over 64", tr.Len())
+		}
+	}
+	refused = int(tr.Stats().LimitDrop)
+	if refused > 10 {
+		t.Fatalf("%d of 100 new connections refused although every entry is unreplied", refused)
+	}
+}
+
+// TestConcurrent runs lookups, commits, sweeps, dumps and flushes from
+// several goroutines (for -race).
+func TestConcurrent(t *testing.T) {
+	tr := New(Config{MaxEntries: 500})
+	frames := make([][]byte, 64)
+	for i := range frames {
+		frames[i] = udpFrame(t, A, uint16(i), B, 9)
+	}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := 0; i < 2000; i++ {
+				var k flowtable.Key
+				tr.Execute(commit(uint16(g%2)), frames[(i*7+g)%len(frames)], &k, int64(i)*sec/10)
+				if i%500 == 0 {
+					tr.Dump(nil)
+				}
+			}
+			done <- true
+		}(g)
+	}
+	go func() {
+		for i := 0; i < 20; i++ {
+			tr.Sweep(int64(i) * 10 * sec)
+			z := uint16(1)
+			tr.Flush(&z)
+			tr.Stats()
+		}
+		done <- true
+	}()
+	for i := 0; i < 5; i++ {
+		<-done
+	}
+	if n := len(tr.Dump(nil)); n != tr.Len() {
+		t.Fatalf("dump %d, count %d", n, tr.Len())
+	}
+}
