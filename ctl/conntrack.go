@@ -3,7 +3,9 @@ package ctl
 import (
 	"context"
 	"fmt"
+	"strconv"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -98,5 +100,47 @@ func ctTuple(t conntrack.Tuple) *ctlpb.ConntrackTuple {
 	return &ctlpb.ConntrackTuple{
 		Src: t.Src.String(), Dst: t.Dst.String(), SrcPort: uint32(t.SrcPort), DstPort: uint32(t.DstPort),
 		IcmpId: uint32(t.ICMPID), IcmpType: uint32(t.ICMPType), IcmpCode: uint32(t.ICMPCode),
+	}
+}
+
+var (
+	descCTEntries   = desc("conntrack_entries", "Connection-tracking entries, by zone.", "zone")
+	descCTNew       = desc("conntrack_new_total", "Connections committed.")
+	descCTInvalid   = desc("conntrack_invalid_total", "Packets conntrack found invalid (+inv).")
+	descCTEarlyDrop = desc("conntrack_early_dropped_total", "Unreplied connections evicted to make room for new ones.")
+	descCTLimitDrop = desc("conntrack_limit_dropped_total", "Commits refused because the table or the zone was full.")
+)
+
+// ConntrackCollector exports the connection tracker's counters.
+type ConntrackCollector struct{ dp *datapath.Datapath }
+
+// NewConntrackCollector returns a collector for dp's tracker (it exports
+// nothing while dp has none).
+func NewConntrackCollector(dp *datapath.Datapath) *ConntrackCollector {
+	return &ConntrackCollector{dp: dp}
+}
+
+// Describe implements prometheus.Collector.
+func (c *ConntrackCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descCTEntries, descCTNew, descCTInvalid, descCTEarlyDrop, descCTLimitDrop} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *ConntrackCollector) Collect(ch chan<- prometheus.Metric) {
+	t, ok := c.dp.Conntrack.(interface{ Stats() conntrack.Stats })
+	if !ok {
+		return
+	}
+	s := t.Stats()
+	for z, n := range s.ZoneEntries {
+		ch <- prometheus.MustNewConstMetric(descCTEntries, prometheus.GaugeValue, float64(n), strconv.Itoa(int(z)))
+	}
+	for _, m := range []struct {
+		d *prometheus.Desc
+		v uint64
+	}{{descCTNew, s.New}, {descCTInvalid, s.Invalid}, {descCTEarlyDrop, s.EarlyDrop}, {descCTLimitDrop, s.LimitDrop}} {
+		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v))
 	}
 }

@@ -2,11 +2,13 @@ package ctl
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
@@ -60,5 +62,38 @@ func TestConntrackService(t *testing.T) {
 	r, _ = s.DumpConntrack(context.Background(), &ctlpb.DumpConntrackRequest{})
 	if strings.Count(r.Text, "\n") != 1 || !strings.Contains(r.Text, "zone=2") {
 		t.Fatalf("after flush of zone 1:\n%s", r.Text)
+	}
+}
+
+func TestConntrackCollector(t *testing.T) {
+	dp := datapath.New()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewConntrackCollector(dp))
+	if mfs, err := reg.Gather(); err != nil || len(mfs) != 0 {
+		t.Fatalf("without a tracker: %v %v", mfs, err)
+	}
+	ct := datapath.NewConntrack()
+	dp.Conntrack = ct
+	var k flowtable.Key
+	ct.Execute(&flowtable.CT{Commit: true, Zone: 4, Table: flowtable.TableCurrent}, udpFrame(t, 1), &k, 1)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			l := ""
+			for _, lp := range m.GetLabel() {
+				l += lp.GetName() + "=" + lp.GetValue()
+			}
+			got[mf.GetName()+"{"+l+"}"] = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	}
+	for name, v := range map[string]string{"gvs_conntrack_entries{zone=4}": "1", "gvs_conntrack_new_total{}": "1", "gvs_conntrack_invalid_total{}": "0"} {
+		if got[name] != v {
+			t.Errorf("%s = %q, want %s (all: %v)", name, got[name], v, got)
+		}
 	}
 }

@@ -96,7 +96,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(ctl.NewCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(ctl.NewCollector(dp), ctl.NewConntrackCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
