@@ -21,7 +21,7 @@ test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./bench/...
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/... ./conntrack/
 
 # Each fuzz target for a short time box (go test runs one target at a time).
 fuzz:
