@@ -145,7 +145,8 @@ type shard struct {
 	free   []uint32
 	n      atomic.Int32 // entries in use (read without the lock by makeRoom)
 	cursor uint32
-	_      [52]byte // 128 bytes a shard: no false sharing between shards
+	now    int64    // latest packet time seen in this shard (Dump's clock)
+	_      [44]byte // 128 bytes a shard: no false sharing between shards
 }
 
 func (s *shard) at(i uint32) *conn { return &s.chunks[i/chunkSize][i%chunkSize] }
@@ -234,6 +235,9 @@ func (t *Tracker) Execute(a *flowtable.CT, frame []byte, key *flowtable.Key, now
 	p.t.zone = zone
 	sh := &t.shards[p.t.shardHash()%shardCount]
 	sh.mu.Lock()
+	if now > sh.now {
+		sh.now = now
+	}
 	state, mark, label := t.process(sh, a, &p, prev, zone, now)
 	sh.mu.Unlock()
 	if state&StateInv != 0 {
@@ -533,6 +537,9 @@ func (t *Tracker) Sweep(now int64) int {
 	for s := range t.shards {
 		sh := &t.shards[s]
 		sh.mu.Lock()
+		if now > sh.now {
+			sh.now = now
+		}
 		for ci, ch := range sh.chunks {
 			for j := range ch {
 				c := &ch[j]

@@ -531,7 +531,23 @@ func TestConcurrent(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		<-done
 	}
+	tr.Sweep(200 * sec)
 	if n := len(tr.Dump(nil)); n != tr.Len() {
 		t.Fatalf("dump %d, count %d", n, tr.Len())
+	}
+}
+
+// TestDumpHidesExpired: an entry past its timeout that nothing has removed
+// yet is not dumped (Open vSwitch does not show it either).
+func TestDumpHidesExpired(t *testing.T) {
+	tr := New(Config{})
+	run(tr, commit(0), udpFrame(t, A, 1, B, 2), 0)
+	run(tr, commit(0), udpFrame(t, A, 3, B, 4), 50*sec)
+	if d := tr.Dump(nil); len(d) != 2 {
+		t.Fatalf("at 50 s: %d entries", len(d))
+	}
+	run(tr, lookup(0), udpFrame(t, A, 5, B, 6), 61*sec)
+	if d := tr.Dump(nil); len(d) != 1 || d[0].Orig.SrcPort != 3 {
+		t.Fatalf("at 61 s: %s", Format(d))
 	}
 }

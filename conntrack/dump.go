@@ -56,8 +56,18 @@ func exportTuple(t *tuple) Tuple {
 }
 
 // Dump returns the live entries (of one zone when zone is not nil), sorted
-// by their dump-conntrack line.
+// by their dump-conntrack line. Entries whose timeout has passed but that
+// no sweep or lookup has removed yet are left out, as Open vSwitch leaves
+// them out; "now" is the latest packet time the tracker has seen (replay
+// runs on packet time).
 func (t *Tracker) Dump(zone *uint16) []Entry {
+	var now int64
+	for s := range t.shards {
+		sh := &t.shards[s]
+		sh.mu.Lock()
+		now = max(now, sh.now)
+		sh.mu.Unlock()
+	}
 	var out []Entry
 	for s := range t.shards {
 		sh := &t.shards[s]
@@ -65,7 +75,7 @@ func (t *Tracker) Dump(zone *uint16) []Entry {
 		for _, ch := range sh.chunks {
 			for j := range ch {
 				c := &ch[j]
-				if c.flags&flagUsed == 0 || zone != nil && c.t[0].zone != *zone {
+				if c.flags&flagUsed == 0 || zone != nil && c.t[0].zone != *zone || c.expires <= now {
 					continue
 				}
 				e := Entry{

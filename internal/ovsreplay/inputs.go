@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -98,6 +99,7 @@ var Cases = map[string][]Step{
 	"resubmit-loop": caseLoop(),
 	"d-firewall":    caseD(),
 	"ct-states":     caseCTStates(),
+	"ct-expiry":     caseCTExpiry(),
 }
 
 const ms = time.Millisecond
@@ -420,6 +422,106 @@ func caseCTStates() []Step {
 		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 again: now the original direction", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
 		{Port: "p1", Note: "TCP ACK A:3000 -> B:7777: now the reply direction", Frame: tcpSeg(-1, mA, mB, A, 3000, B, 7777, "A", 11, 50, "")},
 	})
+}
+
+// caseCTExpiry probes Open vSwitch's timeouts with the ct-states flows:
+// connections are set up at t < 100 ms, then probed just before and just
+// after each timeout (a live entry shows ct_mark 5 in eth_src, a forgotten
+// one mark 0). Every probe uses its own connection, since a probe also
+// refreshes the entry it finds.
+func caseCTExpiry() []Step {
+	mA, mB := mac("02:00:00:00:0a:01"), mac("02:00:00:00:0b:02")
+	const A, B = "10.0.0.1", "10.0.0.2"
+	s := time.Second
+	var setup, probes []Step
+	at := time.Duration(0)
+	add := func(port, note string, f []byte) {
+		setup = append(setup, Step{At: at, Port: port, Note: note, Frame: f})
+		at += ms
+	}
+	out := func(sp uint16, flags string, seq, ack uint32) []byte {
+		return tcpSeg(-1, mA, mB, A, sp, B, 80, flags, seq, ack, "")
+	}
+	in := func(sp uint16, flags string, seq, ack uint32) []byte {
+		return tcpSeg(-1, mB, mA, B, 80, A, sp, flags, seq, ack, "")
+	}
+	probe := func(t time.Duration, port, note string, f []byte) {
+		probes = append(probes, Step{At: t, Port: port, Note: note, Frame: f})
+	}
+	// UDP: 60 s before a reply, 30 s after.
+	for _, sp := range []uint16{1, 2} {
+		add("p1", fmt.Sprintf("udp %d: committed, never answered", sp), udpPorts(-1, mA, mB, A, sp, B, 9, "u"))
+	}
+	for _, sp := range []uint16{3, 4} {
+		add("p1", fmt.Sprintf("udp %d: committed", sp), udpPorts(-1, mA, mB, A, sp, B, 9, "u"))
+		add("p2", fmt.Sprintf("udp %d: answered", sp), udpPorts(-1, mB, mA, B, 9, A, sp, "u"))
+	}
+	probe(59*s+900*ms, "p1", "udp 1 at 59.9 s: still there", udpPorts(-1, mA, mB, A, 1, B, 9, "u"))
+	probe(60*s+100*ms, "p1", "udp 2 at 60.1 s: forgotten", udpPorts(-1, mA, mB, A, 2, B, 9, "u"))
+	probe(29*s+900*ms, "p2", "udp 3 (answered) at 29.9 s: still there", udpPorts(-1, mB, mA, B, 9, A, 3, "u"))
+	probe(30*s+100*ms, "p2", "udp 4 (answered) at 30.1 s: forgotten", udpPorts(-1, mB, mA, B, 9, A, 4, "u"))
+	// TCP SYN only: 30 s.
+	for _, sp := range []uint16{10, 11} {
+		add("p1", fmt.Sprintf("tcp %d: SYN, never answered", sp), out(sp, "S", 100, 0))
+	}
+	probe(29*s+900*ms, "p1", "tcp 10 SYN retransmitted at 29.9 s: still there", out(10, "S", 100, 0))
+	probe(30*s+100*ms, "p1", "tcp 11 SYN retransmitted at 30.1 s: forgotten", out(11, "S", 100, 0))
+	// Established: 24 h.
+	add("p1", "tcp 12: SYN", out(12, "S", 100, 0))
+	add("p2", "tcp 12: SYN-ACK", in(12, "SA", 500, 101))
+	add("p1", "tcp 12: ACK", out(12, "A", 101, 501))
+	probe(3600*s, "p1", "tcp 12 (established) after an hour: still there", out(12, "A", 101, 501))
+	// Fully closed (both FINs acknowledged): 30 s.
+	for _, sp := range []uint16{13, 14} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: SYN-ACK", sp), in(sp, "SA", 500, 101))
+		add("p1", fmt.Sprintf("tcp %d: ACK", sp), out(sp, "A", 101, 501))
+		add("p1", fmt.Sprintf("tcp %d: FIN", sp), out(sp, "FA", 101, 501))
+		add("p2", fmt.Sprintf("tcp %d: FIN-ACK", sp), in(sp, "FA", 501, 102))
+		add("p1", fmt.Sprintf("tcp %d: last ACK", sp), out(sp, "A", 102, 502))
+	}
+	probe(29*s+900*ms, "p1", "tcp 13 (closed) at 29.9 s: still there", out(13, "A", 102, 502))
+	probe(30*s+100*ms, "p1", "tcp 14 (closed) at 30.1 s: forgotten", out(14, "A", 102, 502))
+	// Half closed (A's FIN acknowledged, B still open): 15 min.
+	for _, sp := range []uint16{15, 16} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: SYN-ACK", sp), in(sp, "SA", 500, 101))
+		add("p1", fmt.Sprintf("tcp %d: ACK", sp), out(sp, "A", 101, 501))
+		add("p1", fmt.Sprintf("tcp %d: FIN", sp), out(sp, "FA", 101, 501))
+		add("p2", fmt.Sprintf("tcp %d: ACK of the FIN", sp), in(sp, "A", 501, 102))
+	}
+	probe(14*time.Minute+59*s, "p2", "tcp 15 (half closed) at 14:59: still there", in(15, "A", 501, 102))
+	probe(15*time.Minute+1*s, "p2", "tcp 16 (half closed) at 15:01: forgotten", in(16, "A", 501, 102))
+	// Both FINs sent, the last one not acknowledged: 45 s.
+	for _, sp := range []uint16{17, 18} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: SYN-ACK", sp), in(sp, "SA", 500, 101))
+		add("p1", fmt.Sprintf("tcp %d: ACK", sp), out(sp, "A", 101, 501))
+		add("p1", fmt.Sprintf("tcp %d: FIN", sp), out(sp, "FA", 101, 501))
+		add("p2", fmt.Sprintf("tcp %d: FIN-ACK", sp), in(sp, "FA", 501, 102))
+	}
+	probe(44*s+900*ms, "p2", "tcp 17 (both FINs, last unacknowledged) at 44.9 s: still there", in(17, "A", 502, 102))
+	probe(45*s+100*ms, "p2", "tcp 18 (both FINs, last unacknowledged) at 45.1 s: forgotten", in(18, "A", 502, 102))
+	// Reset: 30 s.
+	for _, sp := range []uint16{19, 20} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: RST-ACK", sp), in(sp, "RA", 0, 101))
+	}
+	probe(29*s+900*ms, "p1", "tcp 19 (reset) at 29.9 s: still there", out(19, "A", 101, 1))
+	probe(30*s+100*ms, "p1", "tcp 20 (reset) at 30.1 s: forgotten", out(20, "A", 101, 1))
+	// ICMP echo: 60 s unanswered, 30 s answered.
+	add("p1", "ping id 1, never answered", icmpEcho(-1, mA, mB, A, B, 8, 1, 1))
+	add("p1", "ping id 2, never answered", icmpEcho(-1, mA, mB, A, B, 8, 2, 1))
+	for _, id := range []uint16{3, 4} {
+		add("p1", fmt.Sprintf("ping id %d", id), icmpEcho(-1, mA, mB, A, B, 8, id, 1))
+		add("p2", fmt.Sprintf("pong id %d", id), icmpEcho(-1, mB, mA, B, A, 0, id, 1))
+	}
+	probe(59*s+900*ms, "p1", "ping id 1 again at 59.9 s: still there", icmpEcho(-1, mA, mB, A, B, 8, 1, 2))
+	probe(60*s+100*ms, "p1", "ping id 2 again at 60.1 s: forgotten", icmpEcho(-1, mA, mB, A, B, 8, 2, 2))
+	probe(29*s+900*ms, "p2", "pong id 3 again at 29.9 s: still there", icmpEcho(-1, mB, mA, B, A, 0, 3, 1))
+	probe(30*s+100*ms, "p2", "pong id 4 again at 30.1 s: forgotten (+inv: a reply cannot start one)", icmpEcho(-1, mB, mA, B, A, 0, 4, 1))
+	sort.SliceStable(probes, func(i, j int) bool { return probes[i].At < probes[j].At })
+	return append(setup, probes...)
 }
 
 // WriteInputs writes the steps of a case as one <port>-in.pcap per port
