@@ -244,6 +244,35 @@ func tcpSeg(vlan int, src, dst net.HardwareAddr, sip string, sport uint16, dip s
 	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, t, gopacket.Payload(payload))
 }
 
+// tcpWS is tcpSeg for a SYN or SYN-ACK carrying a window scale option
+// (and MSS), as Linux sends them.
+func tcpWS(src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, flags string, seq, ack uint32, win uint16, wscale uint8) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: ip(sip), DstIP: ip(dip)}
+	t := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Ack: ack, Window: win,
+		SYN: true, ACK: flags == "SA", Options: []layers.TCPOption{
+			{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: []byte{0x05, 0xb4}},
+			{OptionType: layers.TCPOptionKindNop},
+			{OptionType: layers.TCPOptionKindWindowScale, OptionLength: 3, OptionData: []byte{wscale}},
+		}}
+	if err := t.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(-1, 0, src, dst, layers.EthernetTypeIPv4, ip4, t)
+}
+
+// tcpWin is tcpSeg with an explicit window.
+func tcpWin(src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, flags string, seq, ack uint32, win uint16, payload string) []byte {
+	f := tcpSeg(-1, src, dst, sip, sport, dip, dport, flags, seq, ack, payload)
+	p := gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default)
+	ip4 := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	t := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+	t.Window = win
+	if err := t.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(-1, 0, src, dst, layers.EthernetTypeIPv4, ip4, t, gopacket.Payload(t.Payload))
+}
+
 // udpPorts is udp with explicit ports.
 func udpPorts(vlan int, src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, payload string) []byte {
 	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ip(sip), DstIP: ip(dip)}
@@ -417,6 +446,16 @@ func caseCTStates() []Step {
 		{Port: "p1", Note: "ICMPv6 echo request, committed", Frame: echo6(mA, mB, A6, B6, 128, 33)},
 		{Port: "p2", Note: "ICMPv6 echo reply", Frame: echo6(mB, mA, B6, A6, 129, 33)},
 		{Port: "p2", Note: "ICMPv6 destination unreachable quoting A's IPv6 datagram", Frame: err6},
+		{Port: "p1", Note: "window scaling: SYN A:4000 -> B:443 with wscale 7", Frame: tcpWS(mA, mB, A, 4000, B, 443, "S", 1, 0, 64240, 7)},
+		{Port: "p2", Note: "window scaling: SYN-ACK with wscale 7", Frame: tcpWS(mB, mA, B, 443, A, 4000, "SA", 50000, 2, 65160, 7)},
+		{Port: "p1", Note: "window scaling: ACK, window 1000 (x128 = 128000)", Frame: tcpWin(mA, mB, A, 4000, B, 443, "A", 2, 50001, 1000, "")},
+		{Port: "p2", Note: "window scaling: B's data 100000 bytes ahead, inside the scaled window", Frame: tcpWin(mB, mA, B, 443, A, 4000, "PA", 150001, 2, 500, "ahead")},
+		{Port: "p2", Note: "window scaling: B's data 200000 bytes ahead, beyond the scaled window", Frame: tcpWin(mB, mA, B, 443, A, 4000, "PA", 250001, 2, 500, "too far")},
+		{Port: "p1", Note: "no scaling (only the SYN offers it): SYN A:4001 -> B:443 with wscale 7", Frame: tcpWS(mA, mB, A, 4001, B, 443, "S", 1, 0, 64240, 7)},
+		{Port: "p2", Note: "no scaling: SYN-ACK without options", Frame: tcpWin(mB, mA, B, 443, A, 4001, "SA", 50000, 2, 65160, "")},
+		{Port: "p1", Note: "no scaling: ACK, window 1000", Frame: tcpWin(mA, mB, A, 4001, B, 443, "A", 2, 50001, 1000, "")},
+		{Port: "p2", Note: "no scaling: B's data 100000 bytes ahead, beyond the unscaled window", Frame: tcpWin(mB, mA, B, 443, A, 4001, "PA", 150001, 2, 500, "ahead")},
+		{Port: "p2", Note: "no scaling: B's data 500 bytes ahead, inside the window", Frame: tcpWin(mB, mA, B, 443, A, 4001, "PA", 50501, 2, 500, "near")},
 		{Port: "p1", Note: "TCP SYN A:3000 -> B:7777, committed", Frame: tcpSeg(-1, mA, mB, A, 3000, B, 7777, "S", 10, 0, "")},
 		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 (reply direction) through ct(commit,force): the entry is replaced by one B originates", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
 		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 again: now the original direction", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
