@@ -551,3 +551,22 @@ func TestDumpHidesExpired(t *testing.T) {
 		t.Fatalf("at 61 s: %s", Format(d))
 	}
 }
+
+// TestSelfTuple: a connection whose two directions have the same tuple
+// (same address and port at both ends) is stored, found and removed.
+func TestSelfTuple(t *testing.T) {
+	tr := New(Config{})
+	u := udpFrame(t, A, 7, A, 7)
+	if st, _ := run(tr, commit(0), u, 0); st != newS {
+		t.Fatalf("first: %s", stateString(st))
+	}
+	if st, _ := run(tr, lookup(0), u, 0); st&StateTrk == 0 || st&StateInv != 0 {
+		t.Fatalf("second: %s", stateString(st))
+	}
+	if n := tr.Flush(nil); n != 1 || tr.Len() != 0 {
+		t.Fatalf("flush: %d, %d left", n, tr.Len())
+	}
+	if st, _ := run(tr, lookup(0), u, 0); st != newS {
+		t.Fatalf("after flush: %s", stateString(st))
+	}
+}
