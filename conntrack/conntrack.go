@@ -9,6 +9,18 @@
 // a reply tuple so that NAT can make them differ later; NAT itself is not
 // implemented yet (a nat clause is ignored and counted).
 //
+// Semantics follow Open vSwitch 3.1's userspace conntrack and are checked
+// against it frame by frame (testdata/replay/ct-states, ct-expiry,
+// d-firewall): UDP, ICMP and other protocols stay +new until a reply; a
+// retransmitted SYN is +new; SYN-ACK, SYN+FIN, SYN+RST, FIN or PSH without
+// ACK, bad IPv4/L4 checksums, fragments, echo replies without a request and
+// ICMP errors quoting no known connection are +inv; a lone RST or a
+// mid-stream ACK may start a connection; sequence/ack checks with window
+// scaling; a SYN after both sides closed (or a RST) starts anew; timeouts
+// are OVS's defaults. A second ct() in the same zone on a packet already
+// tracked does not run the state machine again (OVS caches the connection
+// in the packet's metadata).
+//
 // The table is split into shards, each with its own mutex, index map and
 // slab of entries: there is no global lock, and a packet of an existing
 // connection allocates nothing. Both directions of a connection hash to the

@@ -90,7 +90,11 @@ func (t *Tracker) Dump(zone *uint16) []Entry {
 		}
 		sh.mu.Unlock()
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	lines := make([]string, len(out))
+	for i := range out {
+		lines[i] = out[i].String()
+	}
+	sort.Sort(byLine{out, lines})
 	return out
 }
 
@@ -158,4 +162,17 @@ func Format(es []Entry) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// byLine sorts entries by their precomputed dump lines.
+type byLine struct {
+	es    []Entry
+	lines []string
+}
+
+func (b byLine) Len() int           { return len(b.es) }
+func (b byLine) Less(i, j int) bool { return b.lines[i] < b.lines[j] }
+func (b byLine) Swap(i, j int) {
+	b.es[i], b.es[j] = b.es[j], b.es[i]
+	b.lines[i], b.lines[j] = b.lines[j], b.lines[i]
 }
