@@ -53,7 +53,7 @@ func Replay(cfg *config.Config, opts ReplayOptions) (*Datapath, error) {
 	if err != nil {
 		return nil, err
 	}
-	dp.Conntrack = NewConntrack()
+	dp.Conntrack = NewConntrackFrom(cfg.Conntrack)
 	var frames []replayFrame
 	order := 0
 	for _, bc := range cfg.Bridges {

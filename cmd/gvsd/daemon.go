@@ -73,7 +73,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	defer l.Close()
 
 	dp := datapath.New()
-	ct := datapath.NewConntrack()
+	ct := datapath.NewConntrackFrom(cfg.Conntrack)
 	ct.Start(10 * time.Second) // expire idle connections
 	defer ct.Close()
 	dp.Conntrack = ct
