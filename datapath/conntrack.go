@@ -1,6 +1,7 @@
 package datapath
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/gvs-project/gvs/config"
@@ -55,4 +56,35 @@ func (w *Worker) traceCT(a *flowtable.CT, k *flowtable.Key) {
 	}
 	w.tracef("ct(%s): state=%s zone=%d mark=%#x label=%#x\n", what, ctStateString(k.Get(fCTState).Lo),
 		k.Get(fCTZone).Lo, k.Get(fCTMark).Lo, k.Get(fCTLabel).Lo)
+}
+
+// traceRecircs continues a dry-run trace through the recirculations that
+// ct(table=N) actions asked for, as ofproto/trace does without --ct-next:
+// the tracker is not consulted (nothing is committed) and the resumed
+// packet has ct_state=new|trk in the action's zone.
+func (w *Worker) traceRecircs(rcs []recirc) string {
+	var b strings.Builder
+	x := &w.x
+	for i := 0; i < len(rcs) && i < maxRecirc; i++ {
+		rc := rcs[i]
+		if rc.table == flowtable.TableCurrent {
+			continue
+		}
+		key := rc.key
+		zone := uint64(rc.ct.Zone)
+		if rc.ct.ZoneSrc.Field != flowtable.FieldNone {
+			zone = key.GetBits(flowtable.FieldByID(rc.ct.ZoneSrc.Field), rc.ct.ZoneSrc.Ofs, rc.ct.ZoneSrc.Bits).Lo
+		}
+		clearCT(&key)
+		key.Set(fCTState, u64(conntrack.StateNew|conntrack.StateTrk))
+		key.Set(fCTZone, u64(zone))
+		fmt.Fprintf(&b, "\nct(table=%d) is not run by a trace: resuming with default ct_state=+new+trk zone=%d\n", rc.table, zone)
+		x.reset(&key, rc.bridge, 0, w.Now())
+		x.dryRun = true
+		x.trace = newTracer(&key, rc.table)
+		x.run(rc.table)
+		b.WriteString(x.trace.finish(x))
+		rcs = append(rcs, x.recircs...)
+	}
+	return b.String()
 }

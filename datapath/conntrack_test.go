@@ -105,3 +105,31 @@ func FuzzFirewall(f *testing.F) {
 		}
 	})
 }
+
+// TestTraceFollowsCT: a trace (no side effects) continues through ct(table=N)
+// with ct_state=+new+trk, as ofproto/trace does without --ct-next, and
+// commits nothing.
+func TestTraceFollowsCT(t *testing.T) {
+	s := newSwitch(t)
+	ct := conntrack.New(conntrack.Config{})
+	s.dp.Conntrack = ct
+	s.bridge("br-int", FailSecure)
+	s.port("br-int", "wire:1")
+	s.port("br-int", "vm1:5,tag=1")
+	if err := s.dp.LoadFlowFile("br-int", filepath.Join("..", "testdata", "flows", "D-master-br-int-ovsfw.flows")); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := ReadPcap(filepath.Join("..", "testdata", "replay", "d-firewall", "qvo-vm-in.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := s.w.TraceFrame(s.dp.PortByName("vm1"), fs[1].Data) // the VM's SYN
+	for _, want := range []string{"resuming with default ct_state=+new+trk zone=1", "72. ct_state=+new-est,ip,reg5=0x5, priority 74", "ct(commit,zone=NXM_NX_REG6[0..15])", "NORMAL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q:\n%s", want, out)
+		}
+	}
+	if ct.Len() != 0 {
+		t.Fatalf("a trace committed %d connections", ct.Len())
+	}
+}

@@ -184,6 +184,7 @@ func (w *Worker) TraceKey(b *Bridge, k *flowtable.Key) string {
 	x.trace = newTracer(k, 0)
 	x.run(0)
 	s := x.trace.finish(x)
+	s += w.traceRecircs(append([]recirc(nil), x.recircs...))
 	x.trace, x.dryRun = nil, false
 	return s
 }
