@@ -21,6 +21,9 @@
 // tracked does not run the state machine again (OVS caches the connection
 // in the packet's metadata).
 //
+// Not done yet: NAT, ALGs (alg=ftp/tftp is ignored), and IP fragment
+// reassembly (fragments are +inv; OVS reassembles valid ones first).
+//
 // The table is split into shards, each with its own mutex, index map and
 // slab of entries: there is no global lock, and a packet of an existing
 // connection allocates nothing. Both directions of a connection hash to the

@@ -197,7 +197,10 @@ func parseIPv4(b []byte, p *pkt, checksums, inner bool) {
 		return
 	}
 	if binary.BigEndian.Uint16(b[6:])&0x3fff != 0 {
-		return // fragments are not reassembled: invalid
+		// Fragments are not reassembled: +inv. Open vSwitch 3.1 reassembles
+		// valid IPv4 fragments before conntrack (ipf, on by default; a
+		// non-last fragment under 1200 bytes is +inv there too) — a gap.
+		return
 	}
 	t := &p.t
 	t.src[1] = uint64(binary.BigEndian.Uint32(b[12:]))

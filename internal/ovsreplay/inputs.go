@@ -273,6 +273,24 @@ func tcpWin(src, dst net.HardwareAddr, sip string, sport uint16, dip string, dpo
 	return frame(-1, 0, src, dst, layers.EthernetTypeIPv4, ip4, t, gopacket.Payload(t.Payload))
 }
 
+// ipFrag sets the IPv4 flags/fragment-offset field of an untagged frame
+// and fixes the header checksum.
+func ipFrag(f []byte, flagsOff uint16) []byte {
+	f = append([]byte(nil), f...)
+	h := f[14:34]
+	h[6], h[7] = byte(flagsOff>>8), byte(flagsOff)
+	h[10], h[11] = 0, 0
+	var s uint32
+	for i := 0; i < 20; i += 2 {
+		s += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	h[10], h[11] = byte(^s>>8), byte(^s)
+	return f
+}
+
 // udpPorts is udp with explicit ports.
 func udpPorts(vlan int, src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, payload string) []byte {
 	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ip(sip), DstIP: ip(dip)}
@@ -456,6 +474,11 @@ func caseCTStates() []Step {
 		{Port: "p1", Note: "no scaling: ACK, window 1000", Frame: tcpWin(mA, mB, A, 4001, B, 443, "A", 2, 50001, 1000, "")},
 		{Port: "p2", Note: "no scaling: B's data 100000 bytes ahead, beyond the unscaled window", Frame: tcpWin(mB, mA, B, 443, A, 4001, "PA", 150001, 2, 500, "ahead")},
 		{Port: "p2", Note: "no scaling: B's data 500 bytes ahead, inside the window", Frame: tcpWin(mB, mA, B, 443, A, 4001, "PA", 50501, 2, 500, "near")},
+		// OVS 3.1 reassembles IPv4 fragments before conntrack (ipf); a non-last
+		// fragment under its minimum size (1200 bytes) is not a valid
+		// fragment and goes through as +inv. (A valid last fragment is held
+		// for reassembly, which gvs does not do: not probed here.)
+		{Port: "p1", Note: "IPv4 first fragment of 60 bytes (MF set, under ipf's minimum size): +inv", Frame: ipFrag(udpPorts(-1, mA, mB, A, 5000, B, 53, "fragment one"), 0x2000)},
 		{Port: "p1", Note: "TCP SYN A:3000 -> B:7777, committed", Frame: tcpSeg(-1, mA, mB, A, 3000, B, 7777, "S", 10, 0, "")},
 		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 (reply direction) through ct(commit,force): the entry is replaced by one B originates", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
 		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 again: now the original direction", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
