@@ -46,6 +46,7 @@ type Config struct {
 	Metrics     string    `yaml:"metrics"`      // Prometheus listen address; "" = disabled
 	Log         LogConfig `yaml:"log"`
 	StateDir    string    `yaml:"state_dir"` // where state persists; "" = nowhere
+	Conntrack   Conntrack `yaml:"conntrack"` // connection tracker limits and timeouts
 	Bridges     []Bridge  `yaml:"bridges"`
 }
 

@@ -152,7 +152,7 @@ func (l *loader) config(root *yaml.Node, cfg *Config) error {
 		}
 		doc = doc.Content[0]
 	}
-	known := []string{"socket", "socket_group", "metrics", "log", "state_dir", "bridges"}
+	known := []string{"socket", "socket_group", "metrics", "log", "state_dir", "conntrack", "bridges"}
 	err := l.fields(doc, "the configuration", known, func(key string, k, v *yaml.Node) error {
 		var err error
 		switch key {
@@ -168,6 +168,8 @@ func (l *loader) config(root *yaml.Node, cfg *Config) error {
 			cfg.StateDir, err = l.str(key, v)
 		case "log":
 			err = l.log(v, &cfg.Log)
+		case "conntrack":
+			err = l.conntrack(v, &cfg.Conntrack)
 		case "bridges":
 			err = l.bridges(v, cfg)
 		}

@@ -34,7 +34,7 @@ func (w *Worker) execute(p *Packet, ops []op) {
 		case opSetNDTarget:
 			p.setNDTarget(o.a, o.b)
 		case opCT:
-			w.conntrack(p, w.x.recircs[o.a])
+			w.conntrack(p, &w.x.recircs[o.a])
 		}
 	}
 }

@@ -69,6 +69,7 @@ func Replay(cfg *config.Config, opts ReplayOptions) (*Datapath, error) {
 	clock := func() int64 { return now }
 	dp := New()
 	dp.Clock = func() time.Time { return time.Unix(0, now) }
+	dp.Conntrack = NewConntrackFrom(cfg.Conntrack)
 	err := dp.Load(cfg, func(bridge string, p config.Port) (Device, error) {
 		if p.Type != "pcap" {
 			return nil, fmt.Errorf("port type %q cannot be replayed offline (only pcap and patch)", p.Type)

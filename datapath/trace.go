@@ -80,6 +80,9 @@ func (t *tracer) note(depth int, s string) {
 }
 
 func (t *tracer) recirc(depth int, table uint8) {
+	if t == nil {
+		return
+	}
 	t.note(depth, fmt.Sprintf("A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table %d.", table))
 }
 

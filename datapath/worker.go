@@ -110,7 +110,7 @@ func (w *Worker) translate(p *Packet, key *flowtable.Key, b *Bridge, table uint8
 
 // conntrack runs a ct action on a copy of the packet as it was at the
 // action, and queues the copy to resume in the ct action's table.
-func (w *Worker) conntrack(p *Packet, rc recirc) {
+func (w *Worker) conntrack(p *Packet, rc *recirc) {
 	b := rc.bridge
 	ct := w.dp.Conntrack
 	if ct == nil {
@@ -118,7 +118,8 @@ func (w *Worker) conntrack(p *Packet, rc recirc) {
 		return
 	}
 	if rc.table == flowtable.TableCurrent {
-		ct.Execute(rc.ct, p.Frame(), &rc.key, w.Now())
+		ct.Execute(&rc.ct, p.Frame(), &rc.key, w.Now())
+		w.traceCT(&rc.ct, &rc.key)
 		return
 	}
 	i := len(w.queue)
@@ -133,8 +134,10 @@ func (w *Worker) conntrack(p *Packet, rc recirc) {
 	n := copy(w.scratch[i][Headroom:], p.Frame())
 	q.Reset(w.scratch[i], Headroom, n)
 	q.parse(flowtable.Port(rc.key.Get(fInPort).Lo))
-	ct.Execute(rc.ct, q.Frame(), &rc.key, w.Now())
-	w.queue = append(w.queue, queued{pkt: q, rc: rc})
+	w.queue = append(w.queue, queued{pkt: q, rc: *rc})
+	qr := &w.queue[i].rc
+	ct.Execute(&qr.ct, q.Frame(), &qr.key, w.Now())
+	w.traceCT(&qr.ct, &qr.key)
 }
 
 // transmit hands the frame to port p's device and counts it.
@@ -181,6 +184,7 @@ func (w *Worker) TraceKey(b *Bridge, k *flowtable.Key) string {
 	x.trace = newTracer(k, 0)
 	x.run(0)
 	s := x.trace.finish(x)
+	s += w.traceRecircs(append([]recirc(nil), x.recircs...))
 	x.trace, x.dryRun = nil, false
 	return s
 }

@@ -103,7 +103,7 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 				x.learn(&a)
 			}
 		case flowtable.CT:
-			x.conntrack(&a)
+			x.conntrack(a)
 		case flowtable.CTClear:
 			clearCT(k)
 		case flowtable.Conjunction, flowtable.Note:
@@ -155,7 +155,7 @@ type Conntrack interface {
 // packet: Open vSwitch's recirculation.
 type recirc struct {
 	key    flowtable.Key // the flow at the ct action (registers included)
-	ct     *flowtable.CT
+	ct     flowtable.CT  // a copy, so that the per-packet path does not allocate
 	table  uint8
 	bridge *Bridge // the bridge whose table the traversal resumes in
 }
@@ -165,11 +165,14 @@ type recirc struct {
 // and with table=N a copy resumes in table N with the conntrack fields set
 // (recirculation). The original continues with the rest of the actions as
 // an untracked packet.
-func (x *xlate) conntrack(a *flowtable.CT) {
+func (x *xlate) conntrack(a flowtable.CT) {
 	x.commit()
 	x.recircs = append(x.recircs, recirc{key: x.key, ct: a, table: a.Table, bridge: x.bridge})
 	x.ops = append(x.ops, op{kind: opCT, a: uint64(len(x.recircs) - 1)})
 	if a.Table != flowtable.TableCurrent {
 		x.trace.recirc(x.depth, a.Table)
 	}
+	// The rest of the actions see an untracked packet (checked against
+	// Open vSwitch 3.1: ct_state reads 0 after ct(commit)).
+	clearCT(&x.key)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,16 +133,50 @@ func (c *cli) appctlCmds() []*cobra.Command {
 	capture.Flags().StringVarP(&write, "write", "w", "", "write the pcap to FILE instead of stdout")
 	capture.Flags().StringVar(&dir, "direction", "both", "rx, tx or both")
 	dumpCT := &cobra.Command{Use: "dump-conntrack [zone=N]", Aliases: []string{"dpctl/dump-conntrack"}, Short: "List connection-tracking entries", Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return fmt.Errorf("connection tracking is not part of this gvsd yet")
+		RunE: func(cmd *cobra.Command, args []string) error {
+			zone, err := ctZoneArg(args)
+			if err != nil {
+				return err
+			}
+			r, err := ctlpb.NewConntrackClient(c.conn).DumpConntrack(ctx(cmd), &ctlpb.DumpConntrackRequest{Zone: zone})
+			if err != nil || c.json(r) {
+				return err
+			}
+			fmt.Fprint(c.out, r.Text)
+			return nil
 		}}
 	flushCT := &cobra.Command{Use: "flush-conntrack [zone=N]", Aliases: []string{"dpctl/flush-conntrack"}, Short: "Delete connection-tracking entries", Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return fmt.Errorf("connection tracking is not part of this gvsd yet")
+		RunE: func(cmd *cobra.Command, args []string) error {
+			zone, err := ctZoneArg(args)
+			if err != nil {
+				return err
+			}
+			r, err := ctlpb.NewConntrackClient(c.conn).FlushConntrack(ctx(cmd), &ctlpb.FlushConntrackRequest{Zone: zone})
+			if err != nil || c.json(r) {
+				return err
+			}
+			return nil
 		}}
 	cmds := []*cobra.Command{fdbShow, fdbFlush, trace, drops, capture, dumpCT, flushCT}
 	for _, x := range cmds {
 		x.GroupID = "appctl"
 	}
 	return cmds
+}
+
+// ctZoneArg parses the optional "zone=N" argument of the conntrack commands.
+func ctZoneArg(args []string) (*uint32, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	v, ok := strings.CutPrefix(args[0], "zone=")
+	if !ok {
+		return nil, fmt.Errorf("expected zone=N, not %q", args[0])
+	}
+	n, err := strconv.ParseUint(v, 0, 16)
+	if err != nil {
+		return nil, fmt.Errorf("bad zone %q: want 0..65535", v)
+	}
+	z := uint32(n)
+	return &z, nil
 }

@@ -73,6 +73,10 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	defer l.Close()
 
 	dp := datapath.New()
+	ct := datapath.NewConntrackFrom(cfg.Conntrack)
+	ct.Start(10 * time.Second) // expire idle connections
+	defer ct.Close()
+	dp.Conntrack = ct
 	var store *ctl.StateStore
 	if cfg.StateDir != "" {
 		if store, err = ctl.OpenState(cfg.StateDir); err != nil {
@@ -92,7 +96,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(ctl.NewCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(ctl.NewCollector(dp), ctl.NewConntrackCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

@@ -2393,6 +2393,382 @@ func (x *CapturedFrame) GetTx() bool {
 	return false
 }
 
+type DumpConntrackRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zone          *uint32                `protobuf:"varint,1,opt,name=zone,proto3,oneof" json:"zone,omitempty"` // unset: every zone
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpConntrackRequest) Reset() {
+	*x = DumpConntrackRequest{}
+	mi := &file_gvs_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpConntrackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpConntrackRequest) ProtoMessage() {}
+
+func (x *DumpConntrackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpConntrackRequest.ProtoReflect.Descriptor instead.
+func (*DumpConntrackRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *DumpConntrackRequest) GetZone() uint32 {
+	if x != nil && x.Zone != nil {
+		return *x.Zone
+	}
+	return 0
+}
+
+type DumpConntrackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"` // dpctl/dump-conntrack lines
+	Entries       []*ConntrackEntry      `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpConntrackResponse) Reset() {
+	*x = DumpConntrackResponse{}
+	mi := &file_gvs_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpConntrackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpConntrackResponse) ProtoMessage() {}
+
+func (x *DumpConntrackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpConntrackResponse.ProtoReflect.Descriptor instead.
+func (*DumpConntrackResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *DumpConntrackResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *DumpConntrackResponse) GetEntries() []*ConntrackEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+type ConntrackEntry struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Proto            string                 `protobuf:"bytes,1,opt,name=proto,proto3" json:"proto,omitempty"` // tcp, udp, icmp, icmpv6 or the protocol number
+	Orig             *ConntrackTuple        `protobuf:"bytes,2,opt,name=orig,proto3" json:"orig,omitempty"`
+	Reply            *ConntrackTuple        `protobuf:"bytes,3,opt,name=reply,proto3" json:"reply,omitempty"`
+	Zone             uint32                 `protobuf:"varint,4,opt,name=zone,proto3" json:"zone,omitempty"`
+	Mark             uint32                 `protobuf:"varint,5,opt,name=mark,proto3" json:"mark,omitempty"`
+	Label            string                 `protobuf:"bytes,6,opt,name=label,proto3" json:"label,omitempty"`                       // hex, "0x0" when unset
+	TcpState         string                 `protobuf:"bytes,7,opt,name=tcp_state,json=tcpState,proto3" json:"tcp_state,omitempty"` // TCP only
+	ExpiresUnixNanos int64                  `protobuf:"varint,8,opt,name=expires_unix_nanos,json=expiresUnixNanos,proto3" json:"expires_unix_nanos,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ConntrackEntry) Reset() {
+	*x = ConntrackEntry{}
+	mi := &file_gvs_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConntrackEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConntrackEntry) ProtoMessage() {}
+
+func (x *ConntrackEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConntrackEntry.ProtoReflect.Descriptor instead.
+func (*ConntrackEntry) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ConntrackEntry) GetProto() string {
+	if x != nil {
+		return x.Proto
+	}
+	return ""
+}
+
+func (x *ConntrackEntry) GetOrig() *ConntrackTuple {
+	if x != nil {
+		return x.Orig
+	}
+	return nil
+}
+
+func (x *ConntrackEntry) GetReply() *ConntrackTuple {
+	if x != nil {
+		return x.Reply
+	}
+	return nil
+}
+
+func (x *ConntrackEntry) GetZone() uint32 {
+	if x != nil {
+		return x.Zone
+	}
+	return 0
+}
+
+func (x *ConntrackEntry) GetMark() uint32 {
+	if x != nil {
+		return x.Mark
+	}
+	return 0
+}
+
+func (x *ConntrackEntry) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *ConntrackEntry) GetTcpState() string {
+	if x != nil {
+		return x.TcpState
+	}
+	return ""
+}
+
+func (x *ConntrackEntry) GetExpiresUnixNanos() int64 {
+	if x != nil {
+		return x.ExpiresUnixNanos
+	}
+	return 0
+}
+
+type ConntrackTuple struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Src           string                 `protobuf:"bytes,1,opt,name=src,proto3" json:"src,omitempty"`
+	Dst           string                 `protobuf:"bytes,2,opt,name=dst,proto3" json:"dst,omitempty"`
+	SrcPort       uint32                 `protobuf:"varint,3,opt,name=src_port,json=srcPort,proto3" json:"src_port,omitempty"`
+	DstPort       uint32                 `protobuf:"varint,4,opt,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
+	IcmpId        uint32                 `protobuf:"varint,5,opt,name=icmp_id,json=icmpId,proto3" json:"icmp_id,omitempty"`
+	IcmpType      uint32                 `protobuf:"varint,6,opt,name=icmp_type,json=icmpType,proto3" json:"icmp_type,omitempty"`
+	IcmpCode      uint32                 `protobuf:"varint,7,opt,name=icmp_code,json=icmpCode,proto3" json:"icmp_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConntrackTuple) Reset() {
+	*x = ConntrackTuple{}
+	mi := &file_gvs_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConntrackTuple) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConntrackTuple) ProtoMessage() {}
+
+func (x *ConntrackTuple) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConntrackTuple.ProtoReflect.Descriptor instead.
+func (*ConntrackTuple) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ConntrackTuple) GetSrc() string {
+	if x != nil {
+		return x.Src
+	}
+	return ""
+}
+
+func (x *ConntrackTuple) GetDst() string {
+	if x != nil {
+		return x.Dst
+	}
+	return ""
+}
+
+func (x *ConntrackTuple) GetSrcPort() uint32 {
+	if x != nil {
+		return x.SrcPort
+	}
+	return 0
+}
+
+func (x *ConntrackTuple) GetDstPort() uint32 {
+	if x != nil {
+		return x.DstPort
+	}
+	return 0
+}
+
+func (x *ConntrackTuple) GetIcmpId() uint32 {
+	if x != nil {
+		return x.IcmpId
+	}
+	return 0
+}
+
+func (x *ConntrackTuple) GetIcmpType() uint32 {
+	if x != nil {
+		return x.IcmpType
+	}
+	return 0
+}
+
+func (x *ConntrackTuple) GetIcmpCode() uint32 {
+	if x != nil {
+		return x.IcmpCode
+	}
+	return 0
+}
+
+type FlushConntrackRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zone          *uint32                `protobuf:"varint,1,opt,name=zone,proto3,oneof" json:"zone,omitempty"` // unset: every zone
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FlushConntrackRequest) Reset() {
+	*x = FlushConntrackRequest{}
+	mi := &file_gvs_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FlushConntrackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FlushConntrackRequest) ProtoMessage() {}
+
+func (x *FlushConntrackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FlushConntrackRequest.ProtoReflect.Descriptor instead.
+func (*FlushConntrackRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *FlushConntrackRequest) GetZone() uint32 {
+	if x != nil && x.Zone != nil {
+		return *x.Zone
+	}
+	return 0
+}
+
+type FlushConntrackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deleted       uint64                 `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FlushConntrackResponse) Reset() {
+	*x = FlushConntrackResponse{}
+	mi := &file_gvs_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FlushConntrackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FlushConntrackResponse) ProtoMessage() {}
+
+func (x *FlushConntrackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FlushConntrackResponse.ProtoReflect.Descriptor instead.
+func (*FlushConntrackResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *FlushConntrackResponse) GetDeleted() uint64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
 var File_gvs_proto protoreflect.FileDescriptor
 
 const file_gvs_proto_rawDesc = "" +
@@ -2563,7 +2939,35 @@ const file_gvs_proto_rawDesc = "" +
 	"\n" +
 	"unix_nanos\x18\x01 \x01(\x03R\tunixNanos\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\fR\x04data\x12\x0e\n" +
-	"\x02tx\x18\x03 \x01(\bR\x02tx2\xca\x03\n" +
+	"\x02tx\x18\x03 \x01(\bR\x02tx\"8\n" +
+	"\x14DumpConntrackRequest\x12\x17\n" +
+	"\x04zone\x18\x01 \x01(\rH\x00R\x04zone\x88\x01\x01B\a\n" +
+	"\x05_zone\"]\n" +
+	"\x15DumpConntrackResponse\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\x120\n" +
+	"\aentries\x18\x02 \x03(\v2\x16.gvs.v1.ConntrackEntryR\aentries\"\x89\x02\n" +
+	"\x0eConntrackEntry\x12\x14\n" +
+	"\x05proto\x18\x01 \x01(\tR\x05proto\x12*\n" +
+	"\x04orig\x18\x02 \x01(\v2\x16.gvs.v1.ConntrackTupleR\x04orig\x12,\n" +
+	"\x05reply\x18\x03 \x01(\v2\x16.gvs.v1.ConntrackTupleR\x05reply\x12\x12\n" +
+	"\x04zone\x18\x04 \x01(\rR\x04zone\x12\x12\n" +
+	"\x04mark\x18\x05 \x01(\rR\x04mark\x12\x14\n" +
+	"\x05label\x18\x06 \x01(\tR\x05label\x12\x1b\n" +
+	"\ttcp_state\x18\a \x01(\tR\btcpState\x12,\n" +
+	"\x12expires_unix_nanos\x18\b \x01(\x03R\x10expiresUnixNanos\"\xbd\x01\n" +
+	"\x0eConntrackTuple\x12\x10\n" +
+	"\x03src\x18\x01 \x01(\tR\x03src\x12\x10\n" +
+	"\x03dst\x18\x02 \x01(\tR\x03dst\x12\x19\n" +
+	"\bsrc_port\x18\x03 \x01(\rR\asrcPort\x12\x19\n" +
+	"\bdst_port\x18\x04 \x01(\rR\adstPort\x12\x17\n" +
+	"\aicmp_id\x18\x05 \x01(\rR\x06icmpId\x12\x1b\n" +
+	"\ticmp_type\x18\x06 \x01(\rR\bicmpType\x12\x1b\n" +
+	"\ticmp_code\x18\a \x01(\rR\bicmpCode\"9\n" +
+	"\x15FlushConntrackRequest\x12\x17\n" +
+	"\x04zone\x18\x01 \x01(\rH\x00R\x04zone\x88\x01\x01B\a\n" +
+	"\x05_zone\"2\n" +
+	"\x16FlushConntrackResponse\x12\x18\n" +
+	"\adeleted\x18\x01 \x01(\x04R\adeleted2\xca\x03\n" +
 	"\x06Switch\x12@\n" +
 	"\tAddBridge\x12\x18.gvs.v1.AddBridgeRequest\x1a\x19.gvs.v1.AddBridgeResponse\x12@\n" +
 	"\tDelBridge\x12\x18.gvs.v1.DelBridgeRequest\x1a\x19.gvs.v1.DelBridgeResponse\x12F\n" +
@@ -2585,7 +2989,10 @@ const file_gvs_proto_rawDesc = "" +
 	"\x05Drops\x12\x14.gvs.v1.DropsRequest\x1a\x15.gvs.v1.DropsResponse\x12:\n" +
 	"\aFDBShow\x12\x16.gvs.v1.FDBShowRequest\x1a\x17.gvs.v1.FDBShowResponse\x12=\n" +
 	"\bFDBFlush\x12\x17.gvs.v1.FDBFlushRequest\x1a\x18.gvs.v1.FDBFlushResponse\x12:\n" +
-	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x01B&Z$github.com/gvs-project/gvs/ctl/ctlpbb\x06proto3"
+	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x012\xaa\x01\n" +
+	"\tConntrack\x12L\n" +
+	"\rDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse\x12O\n" +
+	"\x0eFlushConntrack\x12\x1d.gvs.v1.FlushConntrackRequest\x1a\x1e.gvs.v1.FlushConntrackResponseB&Z$github.com/gvs-project/gvs/ctl/ctlpbb\x06proto3"
 
 var (
 	file_gvs_proto_rawDescOnce sync.Once
@@ -2599,109 +3006,122 @@ func file_gvs_proto_rawDescGZIP() []byte {
 	return file_gvs_proto_rawDescData
 }
 
-var file_gvs_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_gvs_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_gvs_proto_goTypes = []any{
-	(*AddBridgeRequest)(nil),     // 0: gvs.v1.AddBridgeRequest
-	(*AddBridgeResponse)(nil),    // 1: gvs.v1.AddBridgeResponse
-	(*DelBridgeRequest)(nil),     // 2: gvs.v1.DelBridgeRequest
-	(*DelBridgeResponse)(nil),    // 3: gvs.v1.DelBridgeResponse
-	(*ListBridgesRequest)(nil),   // 4: gvs.v1.ListBridgesRequest
-	(*ListBridgesResponse)(nil),  // 5: gvs.v1.ListBridgesResponse
-	(*Bridge)(nil),               // 6: gvs.v1.Bridge
-	(*Port)(nil),                 // 7: gvs.v1.Port
-	(*AddPortRequest)(nil),       // 8: gvs.v1.AddPortRequest
-	(*AddPortResponse)(nil),      // 9: gvs.v1.AddPortResponse
-	(*DelPortRequest)(nil),       // 10: gvs.v1.DelPortRequest
-	(*DelPortResponse)(nil),      // 11: gvs.v1.DelPortResponse
-	(*SetPortRequest)(nil),       // 12: gvs.v1.SetPortRequest
-	(*SetPortResponse)(nil),      // 13: gvs.v1.SetPortResponse
-	(*ListPortsRequest)(nil),     // 14: gvs.v1.ListPortsRequest
-	(*ListPortsResponse)(nil),    // 15: gvs.v1.ListPortsResponse
-	(*ModFlowsRequest)(nil),      // 16: gvs.v1.ModFlowsRequest
-	(*ModFlowsResponse)(nil),     // 17: gvs.v1.ModFlowsResponse
-	(*ReplaceFlowsRequest)(nil),  // 18: gvs.v1.ReplaceFlowsRequest
-	(*ReplaceFlowsResponse)(nil), // 19: gvs.v1.ReplaceFlowsResponse
-	(*DumpFlowsRequest)(nil),     // 20: gvs.v1.DumpFlowsRequest
-	(*DumpFlowsResponse)(nil),    // 21: gvs.v1.DumpFlowsResponse
-	(*FlowStats)(nil),            // 22: gvs.v1.FlowStats
-	(*DumpTablesRequest)(nil),    // 23: gvs.v1.DumpTablesRequest
-	(*DumpTablesResponse)(nil),   // 24: gvs.v1.DumpTablesResponse
-	(*TableStats)(nil),           // 25: gvs.v1.TableStats
-	(*PacketOutRequest)(nil),     // 26: gvs.v1.PacketOutRequest
-	(*PacketOutResponse)(nil),    // 27: gvs.v1.PacketOutResponse
-	(*TraceRequest)(nil),         // 28: gvs.v1.TraceRequest
-	(*TraceResponse)(nil),        // 29: gvs.v1.TraceResponse
-	(*DumpPortsRequest)(nil),     // 30: gvs.v1.DumpPortsRequest
-	(*DumpPortsResponse)(nil),    // 31: gvs.v1.DumpPortsResponse
-	(*PortStats)(nil),            // 32: gvs.v1.PortStats
-	(*DropsRequest)(nil),         // 33: gvs.v1.DropsRequest
-	(*DropsResponse)(nil),        // 34: gvs.v1.DropsResponse
-	(*BridgeDrops)(nil),          // 35: gvs.v1.BridgeDrops
-	(*FDBShowRequest)(nil),       // 36: gvs.v1.FDBShowRequest
-	(*FDBShowResponse)(nil),      // 37: gvs.v1.FDBShowResponse
-	(*FDBEntry)(nil),             // 38: gvs.v1.FDBEntry
-	(*FDBFlushRequest)(nil),      // 39: gvs.v1.FDBFlushRequest
-	(*FDBFlushResponse)(nil),     // 40: gvs.v1.FDBFlushResponse
-	(*CaptureRequest)(nil),       // 41: gvs.v1.CaptureRequest
-	(*CapturedFrame)(nil),        // 42: gvs.v1.CapturedFrame
-	nil,                          // 43: gvs.v1.Port.OptionsEntry
-	nil,                          // 44: gvs.v1.SetPortRequest.OptionsEntry
-	nil,                          // 45: gvs.v1.BridgeDrops.ReasonsEntry
+	(*AddBridgeRequest)(nil),       // 0: gvs.v1.AddBridgeRequest
+	(*AddBridgeResponse)(nil),      // 1: gvs.v1.AddBridgeResponse
+	(*DelBridgeRequest)(nil),       // 2: gvs.v1.DelBridgeRequest
+	(*DelBridgeResponse)(nil),      // 3: gvs.v1.DelBridgeResponse
+	(*ListBridgesRequest)(nil),     // 4: gvs.v1.ListBridgesRequest
+	(*ListBridgesResponse)(nil),    // 5: gvs.v1.ListBridgesResponse
+	(*Bridge)(nil),                 // 6: gvs.v1.Bridge
+	(*Port)(nil),                   // 7: gvs.v1.Port
+	(*AddPortRequest)(nil),         // 8: gvs.v1.AddPortRequest
+	(*AddPortResponse)(nil),        // 9: gvs.v1.AddPortResponse
+	(*DelPortRequest)(nil),         // 10: gvs.v1.DelPortRequest
+	(*DelPortResponse)(nil),        // 11: gvs.v1.DelPortResponse
+	(*SetPortRequest)(nil),         // 12: gvs.v1.SetPortRequest
+	(*SetPortResponse)(nil),        // 13: gvs.v1.SetPortResponse
+	(*ListPortsRequest)(nil),       // 14: gvs.v1.ListPortsRequest
+	(*ListPortsResponse)(nil),      // 15: gvs.v1.ListPortsResponse
+	(*ModFlowsRequest)(nil),        // 16: gvs.v1.ModFlowsRequest
+	(*ModFlowsResponse)(nil),       // 17: gvs.v1.ModFlowsResponse
+	(*ReplaceFlowsRequest)(nil),    // 18: gvs.v1.ReplaceFlowsRequest
+	(*ReplaceFlowsResponse)(nil),   // 19: gvs.v1.ReplaceFlowsResponse
+	(*DumpFlowsRequest)(nil),       // 20: gvs.v1.DumpFlowsRequest
+	(*DumpFlowsResponse)(nil),      // 21: gvs.v1.DumpFlowsResponse
+	(*FlowStats)(nil),              // 22: gvs.v1.FlowStats
+	(*DumpTablesRequest)(nil),      // 23: gvs.v1.DumpTablesRequest
+	(*DumpTablesResponse)(nil),     // 24: gvs.v1.DumpTablesResponse
+	(*TableStats)(nil),             // 25: gvs.v1.TableStats
+	(*PacketOutRequest)(nil),       // 26: gvs.v1.PacketOutRequest
+	(*PacketOutResponse)(nil),      // 27: gvs.v1.PacketOutResponse
+	(*TraceRequest)(nil),           // 28: gvs.v1.TraceRequest
+	(*TraceResponse)(nil),          // 29: gvs.v1.TraceResponse
+	(*DumpPortsRequest)(nil),       // 30: gvs.v1.DumpPortsRequest
+	(*DumpPortsResponse)(nil),      // 31: gvs.v1.DumpPortsResponse
+	(*PortStats)(nil),              // 32: gvs.v1.PortStats
+	(*DropsRequest)(nil),           // 33: gvs.v1.DropsRequest
+	(*DropsResponse)(nil),          // 34: gvs.v1.DropsResponse
+	(*BridgeDrops)(nil),            // 35: gvs.v1.BridgeDrops
+	(*FDBShowRequest)(nil),         // 36: gvs.v1.FDBShowRequest
+	(*FDBShowResponse)(nil),        // 37: gvs.v1.FDBShowResponse
+	(*FDBEntry)(nil),               // 38: gvs.v1.FDBEntry
+	(*FDBFlushRequest)(nil),        // 39: gvs.v1.FDBFlushRequest
+	(*FDBFlushResponse)(nil),       // 40: gvs.v1.FDBFlushResponse
+	(*CaptureRequest)(nil),         // 41: gvs.v1.CaptureRequest
+	(*CapturedFrame)(nil),          // 42: gvs.v1.CapturedFrame
+	(*DumpConntrackRequest)(nil),   // 43: gvs.v1.DumpConntrackRequest
+	(*DumpConntrackResponse)(nil),  // 44: gvs.v1.DumpConntrackResponse
+	(*ConntrackEntry)(nil),         // 45: gvs.v1.ConntrackEntry
+	(*ConntrackTuple)(nil),         // 46: gvs.v1.ConntrackTuple
+	(*FlushConntrackRequest)(nil),  // 47: gvs.v1.FlushConntrackRequest
+	(*FlushConntrackResponse)(nil), // 48: gvs.v1.FlushConntrackResponse
+	nil,                            // 49: gvs.v1.Port.OptionsEntry
+	nil,                            // 50: gvs.v1.SetPortRequest.OptionsEntry
+	nil,                            // 51: gvs.v1.BridgeDrops.ReasonsEntry
 }
 var file_gvs_proto_depIdxs = []int32{
 	6,  // 0: gvs.v1.ListBridgesResponse.bridges:type_name -> gvs.v1.Bridge
 	7,  // 1: gvs.v1.Bridge.ports:type_name -> gvs.v1.Port
-	43, // 2: gvs.v1.Port.options:type_name -> gvs.v1.Port.OptionsEntry
+	49, // 2: gvs.v1.Port.options:type_name -> gvs.v1.Port.OptionsEntry
 	7,  // 3: gvs.v1.AddPortRequest.port:type_name -> gvs.v1.Port
-	44, // 4: gvs.v1.SetPortRequest.options:type_name -> gvs.v1.SetPortRequest.OptionsEntry
+	50, // 4: gvs.v1.SetPortRequest.options:type_name -> gvs.v1.SetPortRequest.OptionsEntry
 	7,  // 5: gvs.v1.ListPortsResponse.ports:type_name -> gvs.v1.Port
 	22, // 6: gvs.v1.DumpFlowsResponse.flows:type_name -> gvs.v1.FlowStats
 	25, // 7: gvs.v1.DumpTablesResponse.tables:type_name -> gvs.v1.TableStats
 	32, // 8: gvs.v1.DumpPortsResponse.ports:type_name -> gvs.v1.PortStats
 	35, // 9: gvs.v1.DropsResponse.bridges:type_name -> gvs.v1.BridgeDrops
-	45, // 10: gvs.v1.BridgeDrops.reasons:type_name -> gvs.v1.BridgeDrops.ReasonsEntry
+	51, // 10: gvs.v1.BridgeDrops.reasons:type_name -> gvs.v1.BridgeDrops.ReasonsEntry
 	38, // 11: gvs.v1.FDBShowResponse.entries:type_name -> gvs.v1.FDBEntry
-	0,  // 12: gvs.v1.Switch.AddBridge:input_type -> gvs.v1.AddBridgeRequest
-	2,  // 13: gvs.v1.Switch.DelBridge:input_type -> gvs.v1.DelBridgeRequest
-	4,  // 14: gvs.v1.Switch.ListBridges:input_type -> gvs.v1.ListBridgesRequest
-	8,  // 15: gvs.v1.Switch.AddPort:input_type -> gvs.v1.AddPortRequest
-	10, // 16: gvs.v1.Switch.DelPort:input_type -> gvs.v1.DelPortRequest
-	12, // 17: gvs.v1.Switch.SetPort:input_type -> gvs.v1.SetPortRequest
-	14, // 18: gvs.v1.Switch.ListPorts:input_type -> gvs.v1.ListPortsRequest
-	16, // 19: gvs.v1.Flows.ModFlows:input_type -> gvs.v1.ModFlowsRequest
-	18, // 20: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
-	20, // 21: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
-	23, // 22: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
-	26, // 23: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
-	28, // 24: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
-	30, // 25: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
-	33, // 26: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
-	36, // 27: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
-	39, // 28: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
-	41, // 29: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
-	1,  // 30: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
-	3,  // 31: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
-	5,  // 32: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
-	9,  // 33: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
-	11, // 34: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
-	13, // 35: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
-	15, // 36: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
-	17, // 37: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
-	19, // 38: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
-	21, // 39: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
-	24, // 40: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
-	27, // 41: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
-	29, // 42: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
-	31, // 43: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
-	34, // 44: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
-	37, // 45: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
-	40, // 46: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
-	42, // 47: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
-	30, // [30:48] is the sub-list for method output_type
-	12, // [12:30] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	45, // 12: gvs.v1.DumpConntrackResponse.entries:type_name -> gvs.v1.ConntrackEntry
+	46, // 13: gvs.v1.ConntrackEntry.orig:type_name -> gvs.v1.ConntrackTuple
+	46, // 14: gvs.v1.ConntrackEntry.reply:type_name -> gvs.v1.ConntrackTuple
+	0,  // 15: gvs.v1.Switch.AddBridge:input_type -> gvs.v1.AddBridgeRequest
+	2,  // 16: gvs.v1.Switch.DelBridge:input_type -> gvs.v1.DelBridgeRequest
+	4,  // 17: gvs.v1.Switch.ListBridges:input_type -> gvs.v1.ListBridgesRequest
+	8,  // 18: gvs.v1.Switch.AddPort:input_type -> gvs.v1.AddPortRequest
+	10, // 19: gvs.v1.Switch.DelPort:input_type -> gvs.v1.DelPortRequest
+	12, // 20: gvs.v1.Switch.SetPort:input_type -> gvs.v1.SetPortRequest
+	14, // 21: gvs.v1.Switch.ListPorts:input_type -> gvs.v1.ListPortsRequest
+	16, // 22: gvs.v1.Flows.ModFlows:input_type -> gvs.v1.ModFlowsRequest
+	18, // 23: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
+	20, // 24: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
+	23, // 25: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
+	26, // 26: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
+	28, // 27: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
+	30, // 28: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
+	33, // 29: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
+	36, // 30: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
+	39, // 31: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
+	41, // 32: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
+	43, // 33: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	47, // 34: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
+	1,  // 35: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
+	3,  // 36: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
+	5,  // 37: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
+	9,  // 38: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
+	11, // 39: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
+	13, // 40: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
+	15, // 41: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
+	17, // 42: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 43: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 44: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	24, // 45: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
+	27, // 46: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
+	29, // 47: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
+	31, // 48: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
+	34, // 49: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
+	37, // 50: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
+	40, // 51: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
+	42, // 52: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
+	44, // 53: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	48, // 54: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
+	35, // [35:55] is the sub-list for method output_type
+	15, // [15:35] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_gvs_proto_init() }
@@ -2711,15 +3131,17 @@ func file_gvs_proto_init() {
 	}
 	file_gvs_proto_msgTypes[7].OneofWrappers = []any{}
 	file_gvs_proto_msgTypes[12].OneofWrappers = []any{}
+	file_gvs_proto_msgTypes[43].OneofWrappers = []any{}
+	file_gvs_proto_msgTypes[47].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gvs_proto_rawDesc), len(file_gvs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   46,
+			NumMessages:   52,
 			NumExtensions: 0,
-			NumServices:   3,
+			NumServices:   4,
 		},
 		GoTypes:           file_gvs_proto_goTypes,
 		DependencyIndexes: file_gvs_proto_depIdxs,

@@ -925,3 +925,149 @@ var Datapath_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "gvs.proto",
 }
+
+const (
+	Conntrack_DumpConntrack_FullMethodName  = "/gvs.v1.Conntrack/DumpConntrack"
+	Conntrack_FlushConntrack_FullMethodName = "/gvs.v1.Conntrack/FlushConntrack"
+)
+
+// ConntrackClient is the client API for Conntrack service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Connection tracking: what ovs-appctl dpctl/dump-conntrack and
+// dpctl/flush-conntrack do.
+type ConntrackClient interface {
+	DumpConntrack(ctx context.Context, in *DumpConntrackRequest, opts ...grpc.CallOption) (*DumpConntrackResponse, error)
+	FlushConntrack(ctx context.Context, in *FlushConntrackRequest, opts ...grpc.CallOption) (*FlushConntrackResponse, error)
+}
+
+type conntrackClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewConntrackClient(cc grpc.ClientConnInterface) ConntrackClient {
+	return &conntrackClient{cc}
+}
+
+func (c *conntrackClient) DumpConntrack(ctx context.Context, in *DumpConntrackRequest, opts ...grpc.CallOption) (*DumpConntrackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DumpConntrackResponse)
+	err := c.cc.Invoke(ctx, Conntrack_DumpConntrack_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *conntrackClient) FlushConntrack(ctx context.Context, in *FlushConntrackRequest, opts ...grpc.CallOption) (*FlushConntrackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FlushConntrackResponse)
+	err := c.cc.Invoke(ctx, Conntrack_FlushConntrack_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ConntrackServer is the server API for Conntrack service.
+// All implementations must embed UnimplementedConntrackServer
+// for forward compatibility.
+//
+// Connection tracking: what ovs-appctl dpctl/dump-conntrack and
+// dpctl/flush-conntrack do.
+type ConntrackServer interface {
+	DumpConntrack(context.Context, *DumpConntrackRequest) (*DumpConntrackResponse, error)
+	FlushConntrack(context.Context, *FlushConntrackRequest) (*FlushConntrackResponse, error)
+	mustEmbedUnimplementedConntrackServer()
+}
+
+// UnimplementedConntrackServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedConntrackServer struct{}
+
+func (UnimplementedConntrackServer) DumpConntrack(context.Context, *DumpConntrackRequest) (*DumpConntrackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DumpConntrack not implemented")
+}
+func (UnimplementedConntrackServer) FlushConntrack(context.Context, *FlushConntrackRequest) (*FlushConntrackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FlushConntrack not implemented")
+}
+func (UnimplementedConntrackServer) mustEmbedUnimplementedConntrackServer() {}
+func (UnimplementedConntrackServer) testEmbeddedByValue()                   {}
+
+// UnsafeConntrackServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ConntrackServer will
+// result in compilation errors.
+type UnsafeConntrackServer interface {
+	mustEmbedUnimplementedConntrackServer()
+}
+
+func RegisterConntrackServer(s grpc.ServiceRegistrar, srv ConntrackServer) {
+	// If the following call panics, it indicates UnimplementedConntrackServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Conntrack_ServiceDesc, srv)
+}
+
+func _Conntrack_DumpConntrack_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DumpConntrackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConntrackServer).DumpConntrack(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Conntrack_DumpConntrack_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConntrackServer).DumpConntrack(ctx, req.(*DumpConntrackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Conntrack_FlushConntrack_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FlushConntrackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConntrackServer).FlushConntrack(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Conntrack_FlushConntrack_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConntrackServer).FlushConntrack(ctx, req.(*FlushConntrackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Conntrack_ServiceDesc is the grpc.ServiceDesc for Conntrack service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Conntrack_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "gvs.v1.Conntrack",
+	HandlerType: (*ConntrackServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "DumpConntrack",
+			Handler:    _Conntrack_DumpConntrack_Handler,
+		},
+		{
+			MethodName: "FlushConntrack",
+			Handler:    _Conntrack_FlushConntrack_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "gvs.proto",
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -96,6 +97,9 @@ var Cases = map[string][]Step{
 	"b-master-dvr":  caseB(),
 	"normal-vlans":  caseNormal(),
 	"resubmit-loop": caseLoop(),
+	"d-firewall":    caseD(),
+	"ct-states":     caseCTStates(),
+	"ct-expiry":     caseCTExpiry(),
 }
 
 const ms = time.Millisecond
@@ -213,6 +217,373 @@ func caseLoop() []Step {
 		{Port: "p1", Note: "loop that outputs to p3 on every pass before resubmitting: what OVS does with the outputs already taken when it hits the limit",
 			Frame: udp(-1, m1, macBcast, "10.1.0.1", "10.1.0.255", "looping after output")},
 	})
+}
+
+// tcpSeg builds an IPv4/TCP segment; flags is a subset of "SAFRP" (SYN,
+// ACK, FIN, RST, PSH).
+func tcpSeg(vlan int, src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, flags string, seq, ack uint32, payload string) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: ip(sip), DstIP: ip(dip)}
+	t := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Ack: ack, Window: 29200}
+	for _, f := range flags {
+		switch f {
+		case 'S':
+			t.SYN = true
+		case 'A':
+			t.ACK = true
+		case 'F':
+			t.FIN = true
+		case 'R':
+			t.RST = true
+		case 'P':
+			t.PSH = true
+		}
+	}
+	if err := t.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, t, gopacket.Payload(payload))
+}
+
+// tcpWS is tcpSeg for a SYN or SYN-ACK carrying a window scale option
+// (and MSS), as Linux sends them.
+func tcpWS(src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, flags string, seq, ack uint32, win uint16, wscale uint8) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: ip(sip), DstIP: ip(dip)}
+	t := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Ack: ack, Window: win,
+		SYN: true, ACK: flags == "SA", Options: []layers.TCPOption{
+			{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: []byte{0x05, 0xb4}},
+			{OptionType: layers.TCPOptionKindNop},
+			{OptionType: layers.TCPOptionKindWindowScale, OptionLength: 3, OptionData: []byte{wscale}},
+		}}
+	if err := t.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(-1, 0, src, dst, layers.EthernetTypeIPv4, ip4, t)
+}
+
+// tcpWin is tcpSeg with an explicit window.
+func tcpWin(src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, flags string, seq, ack uint32, win uint16, payload string) []byte {
+	f := tcpSeg(-1, src, dst, sip, sport, dip, dport, flags, seq, ack, payload)
+	p := gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default)
+	ip4 := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	t := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+	t.Window = win
+	if err := t.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(-1, 0, src, dst, layers.EthernetTypeIPv4, ip4, t, gopacket.Payload(t.Payload))
+}
+
+// ipFrag sets the IPv4 flags/fragment-offset field of an untagged frame
+// and fixes the header checksum.
+func ipFrag(f []byte, flagsOff uint16) []byte {
+	f = append([]byte(nil), f...)
+	h := f[14:34]
+	h[6], h[7] = byte(flagsOff>>8), byte(flagsOff)
+	h[10], h[11] = 0, 0
+	var s uint32
+	for i := 0; i < 20; i += 2 {
+		s += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	h[10], h[11] = byte(^s>>8), byte(^s)
+	return f
+}
+
+// udpPorts is udp with explicit ports.
+func udpPorts(vlan int, src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, payload string) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ip(sip), DstIP: ip(dip)}
+	u := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+	if err := u.SetNetworkLayerForChecksum(ip4); err != nil {
+		panic(err)
+	}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, u, gopacket.Payload(payload))
+}
+
+// icmpErr builds an ICMP error (type/code) from sip to dip quoting the IP
+// header and first 8 payload bytes of the Ethernet frame orig.
+func icmpErr(vlan int, src, dst net.HardwareAddr, sip, dip string, typ, code uint8, orig []byte) []byte {
+	inner := orig[14:]
+	if len(inner) > 28 {
+		inner = inner[:28]
+	}
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: ip(sip), DstIP: ip(dip)}
+	ic := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(typ, code)}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, ic, gopacket.Payload(inner))
+}
+
+// icmpEcho builds an ICMP echo request (typ 8) or reply (0).
+func icmpEcho(vlan int, src, dst net.HardwareAddr, sip, dip string, typ uint8, id, seq uint16) []byte {
+	ip4 := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: ip(sip), DstIP: ip(dip)}
+	ic := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(typ, 0), Id: id, Seq: seq}
+	return frame(vlan, 0, src, dst, layers.EthernetTypeIPv4, ip4, ic, gopacket.Payload("ping"))
+}
+
+// Example D: one VM behind Neutron's openvswitch firewall driver (default
+// security group: egress any, ingress from group members 192.168.1.9 and
+// 192.168.1.20). br-int: int-br-vlan 1, qvo-vm 5 (tag 1), qr-gw 6 (tag 1,
+// trusted); br-vlan: phy-br-vlan 1, eth1 2 (the wire, VLAN 196 = local 1).
+func caseD() []Step {
+	const vm, remote, outsider = "192.168.1.9", "192.168.1.20", "192.168.1.21"
+	macOutsider := mac("fa:16:3e:22:22:21")
+	udpOut := udpPorts(-1, macVM, macRemote, vm, 40001, remote, 53, "D query")
+	return seq([]Step{
+		{Port: "eth1", Note: "remote VM 192.168.1.20 broadcasts ARP who-has 192.168.1.9 (VLAN 196): table 60 NORMAL, unfiltered (D-F9); learns its MAC",
+			Frame: arp(196, macRemote, macBcast, 1, macRemote, remote, macZero, vm)},
+		{Port: "qvo-vm", Note: "VM ARP reply (table 71 ARP anti-spoofing passes it): NORMAL to the wire; learns the VM's MAC",
+			Frame: arp(-1, macVM, macRemote, 2, macVM, vm, macRemote, remote)},
+		{Port: "qvo-vm", Note: "D-F1: VM TCP SYN to 192.168.1.20:22: 71 ct -> 72 +new -> 73 commit -> 91 -> 94 NORMAL, out eth1 VLAN 196",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "S", 1000, 0, "")},
+		{Port: "eth1", Note: "D-F4: SYN-ACK reply: 81 ct -> 82 +est+rpl (ct_zone 1, mark 0) -> output:5",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 22, vm, 40000, "SA", 5000, 1001, "")},
+		{Port: "qvo-vm", Note: "VM ACK: +est-rel-rpl -> 72 p74 -> 73 p80 -> 94 NORMAL",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "A", 1001, 5001, "")},
+		{Port: "qvo-vm", Note: "VM data: established, out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "PA", 1001, 5001, "hello ssh\n")},
+		{Port: "eth1", Note: "reply data: +est+rpl, delivered to the VM",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 22, vm, 40000, "PA", 5001, 1011, "SSH-2.0\n")},
+		{Port: "qvo-vm", Note: "VM FIN: established, out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "FA", 1011, 5009, "")},
+		{Port: "eth1", Note: "reply FIN-ACK: +est+rpl, delivered",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 22, vm, 40000, "FA", 5009, 1012, "")},
+		{Port: "qvo-vm", Note: "VM last ACK: out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 40000, remote, 22, "A", 1012, 5010, "")},
+		{Port: "eth1", Note: "D-F2: unsolicited SYN from 192.168.1.21 (not in the group): 81 ct -> 82 p40 -est -> 93, dropped",
+			Frame: tcpSeg(196, macOutsider, macVM, outsider, 50000, vm, 22, "S", 7000, 0, "")},
+		{Port: "eth1", Note: "D-F3: SYN from group member 192.168.1.20: 82 conj_id=17 -> reg7:=17, commit, output:5",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "S", 9000, 0, "")},
+		{Port: "qvo-vm", Note: "VM SYN-ACK to the admitted connection: 72 p50 +est-rel+rpl -> 94 NORMAL, out eth1",
+			Frame: tcpSeg(-1, macVM, macRemote, vm, 22, remote, 50001, "SA", 3000, 9001, "")},
+		{Port: "eth1", Note: "member's ACK: +est-rel-rpl, conj_id=16 -> output:5",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "A", 9001, 3001, "")},
+		{Port: "eth1", Note: "out-of-window segment on that connection (seq far beyond the window): +inv, 82 p50 -> 93, dropped",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "PA", 9001+0x40000000, 3001, "bogus")},
+		{Port: "eth1", Note: "in-window data on the same connection after the invalid one: still established, delivered",
+			Frame: tcpSeg(196, macRemote, macVM, remote, 50001, vm, 22, "PA", 9001, 3001, "ok")},
+		{Port: "qvo-vm", Note: "VM UDP 40001 -> 192.168.1.20:53: new, committed in 73, out eth1",
+			Frame: udpOut},
+		{Port: "eth1", Note: "ICMP port unreachable from 192.168.1.20 quoting that datagram: +rel, 82 p50 -new-est+rel-inv -> output:5",
+			Frame: icmpErr(196, macRemote, macVM, remote, vm, 3, 3, udpOut)},
+		{Port: "eth1", Note: "ICMP port unreachable quoting a datagram the VM never sent: no connection to relate it to",
+			Frame: icmpErr(196, macRemote, macVM, remote, vm, 3, 3, udpPorts(-1, macVM, macRemote, vm, 40999, remote, 53, "D other"))},
+		{Port: "qvo-vm", Note: "VM ping 192.168.1.20: new, committed, out eth1",
+			Frame: icmpEcho(-1, macVM, macRemote, vm, remote, 8, 0x77, 1)},
+		{Port: "eth1", Note: "echo reply: +est+rpl, delivered",
+			Frame: icmpEcho(196, macRemote, macVM, remote, vm, 0, 0x77, 1)},
+		{Port: "qvo-vm", Note: "D-F6: VM UDP with forged source 192.168.1.99: 71 p10 ct_clear -> 93, dropped",
+			Frame: udpPorts(-1, macVM, macRemote, "192.168.1.99", 40002, remote, 53, "D forged")},
+		{Port: "qvo-vm", Note: "D-F7: DHCP discover from 0.0.0.0:68 to 255.255.255.255:67: 71 p80 -> 73 p80 -> 94 NORMAL, floods VLAN 1",
+			Frame: udpPorts(-1, macVM, macBcast, "0.0.0.0", 68, "255.255.255.255", 67, "D dhcp discover")},
+		{Port: "qr-gw", Note: "D-F5: trusted qr- -> VM, new TCP: 60 -> 73 p100 -> 81 ct -> 82 p40 -est -> 93, dropped (192.168.1.1 is not a member)",
+			Frame: tcpSeg(-1, macGW, macVM, "192.168.1.1", 33000, vm, 22, "S", 100, 0, "")},
+	})
+}
+
+// ip6 is an IPv6 header for the ct-states case.
+func ip6(sip, dip string, next layers.IPProtocol) *layers.IPv6 {
+	return &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: next, SrcIP: net.ParseIP(sip), DstIP: net.ParseIP(dip)}
+}
+
+// caseCTStates probes Open vSwitch's conntrack decisions (br0.flows of the
+// case writes ct_state and ct_mark into eth_src): p1 = A 10.0.0.1 / 2001:db8::1
+// inside (commits), p2 = B 10.0.0.2 / 2001:db8::2 outside (no commit).
+func caseCTStates() []Step {
+	mA, mB := mac("02:00:00:00:0a:01"), mac("02:00:00:00:0b:02")
+	const A, B, A6, B6 = "10.0.0.1", "10.0.0.2", "2001:db8::1", "2001:db8::2"
+	u1 := udpPorts(-1, mA, mB, A, 1000, B, 53, "u1")
+	u1r := udpPorts(-1, mB, mA, B, 53, A, 1000, "u1 reply")
+	badsum := tcpSeg(-1, mA, mB, A, 2010, B, 90, "S", 1, 0, "")
+	badsum[14+20+16] ^= 0xff // corrupt the TCP checksum
+	gre := func(src, dst net.HardwareAddr, sip, dip string) []byte {
+		return frame(-1, 0, src, dst, layers.EthernetTypeIPv4,
+			&layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolGRE, SrcIP: ip(sip), DstIP: ip(dip)}, gopacket.Payload("\x00\x00\x08\x00gre payload"))
+	}
+	udp6 := func(src, dst net.HardwareAddr, sip string, sport uint16, dip string, dport uint16, pl string) []byte {
+		h := ip6(sip, dip, layers.IPProtocolUDP)
+		u := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+		if err := u.SetNetworkLayerForChecksum(h); err != nil {
+			panic(err)
+		}
+		return frame(-1, 0, src, dst, layers.EthernetTypeIPv6, h, u, gopacket.Payload(pl))
+	}
+	echo6 := func(src, dst net.HardwareAddr, sip, dip string, typ uint8, id uint16) []byte {
+		h := ip6(sip, dip, layers.IPProtocolICMPv6)
+		ic := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(typ, 0)}
+		if err := ic.SetNetworkLayerForChecksum(h); err != nil {
+			panic(err)
+		}
+		return frame(-1, 0, src, dst, layers.EthernetTypeIPv6, h, ic, &layers.ICMPv6Echo{Identifier: id, SeqNumber: 1}, gopacket.Payload("ping6"))
+	}
+	u6 := udp6(mA, mB, A6, 1000, B6, 53, "u6")
+	err6 := func() []byte {
+		h := ip6(B6, A6, layers.IPProtocolICMPv6)
+		ic := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(1, 4)}
+		if err := ic.SetNetworkLayerForChecksum(h); err != nil {
+			panic(err)
+		}
+		return frame(-1, 0, mB, mA, layers.EthernetTypeIPv6, h, ic, gopacket.Payload(append([]byte{0, 0, 0, 0}, u6[14:14+48]...)))
+	}()
+	return seq([]Step{
+		{Port: "p1", Note: "UDP A:1000 -> B:53, first: new, committed (mark 5)", Frame: u1},
+		{Port: "p1", Note: "UDP same again before any reply", Frame: u1},
+		{Port: "p1", Note: "UDP same a third time before any reply", Frame: u1},
+		{Port: "p2", Note: "UDP reply B:53 -> A:1000", Frame: u1r},
+		{Port: "p1", Note: "UDP A -> B after the reply", Frame: u1},
+		{Port: "p2", Note: "UDP B:54 -> A:1000: no entry, not committed", Frame: udpPorts(-1, mB, mA, B, 54, A, 1000, "u2")},
+		{Port: "p2", Note: "UDP B:54 -> A:1000 again: still no entry (only commit creates)", Frame: udpPorts(-1, mB, mA, B, 54, A, 1000, "u2")},
+		{Port: "p1", Note: "TCP SYN A:2000 -> B:80, committed", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "S", 100, 0, "")},
+		{Port: "p1", Note: "TCP SYN retransmitted", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "S", 100, 0, "")},
+		{Port: "p2", Note: "TCP SYN-ACK", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "SA", 700, 101, "")},
+		{Port: "p1", Note: "TCP ACK", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "A", 101, 701, "")},
+		{Port: "p1", Note: "TCP data far beyond the window", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "PA", 101+0x40000000, 701, "far")},
+		{Port: "p1", Note: "TCP data in the window", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "PA", 101, 701, "near")},
+		{Port: "p2", Note: "TCP data from B acking far beyond what A sent", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "PA", 701, 101+0x20000000, "badack")},
+		{Port: "p2", Note: "TCP RST from B", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "RA", 701, 105, "")},
+		{Port: "p1", Note: "TCP ACK from A after the RST", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "A", 105, 701, "")},
+		{Port: "p1", Note: "TCP new SYN on the same ports after the RST", Frame: tcpSeg(-1, mA, mB, A, 2000, B, 80, "S", 5000, 0, "")},
+		{Port: "p2", Note: "TCP SYN-ACK to the new SYN", Frame: tcpSeg(-1, mB, mA, B, 80, A, 2000, "SA", 9000, 5001, "")},
+		{Port: "p1", Note: "TCP SYN-ACK without a connection", Frame: tcpSeg(-1, mA, mB, A, 2001, B, 81, "SA", 1, 1, "")},
+		{Port: "p1", Note: "TCP ACK without a connection (mid-stream pickup), committed", Frame: tcpSeg(-1, mA, mB, A, 2002, B, 82, "A", 1000, 2000, "")},
+		{Port: "p2", Note: "TCP ACK answering the picked-up connection", Frame: tcpSeg(-1, mB, mA, B, 82, A, 2002, "A", 2000, 1000, "")},
+		{Port: "p1", Note: "TCP RST without a connection", Frame: tcpSeg(-1, mA, mB, A, 2003, B, 83, "R", 1, 0, "")},
+		{Port: "p1", Note: "TCP SYN+FIN", Frame: tcpSeg(-1, mA, mB, A, 2004, B, 84, "SF", 1, 0, "")},
+		{Port: "p1", Note: "TCP SYN with a bad checksum", Frame: badsum},
+		{Port: "p1", Note: "TCP FIN without ACK", Frame: tcpSeg(-1, mA, mB, A, 2005, B, 85, "F", 1, 0, "")},
+		{Port: "p1", Note: "ICMP echo request id 9, committed", Frame: icmpEcho(-1, mA, mB, A, B, 8, 9, 1)},
+		{Port: "p1", Note: "ICMP echo request id 9 again", Frame: icmpEcho(-1, mA, mB, A, B, 8, 9, 2)},
+		{Port: "p2", Note: "ICMP echo reply id 9", Frame: icmpEcho(-1, mB, mA, B, A, 0, 9, 1)},
+		{Port: "p2", Note: "ICMP echo reply id 10 (no request)", Frame: icmpEcho(-1, mB, mA, B, A, 0, 10, 1)},
+		{Port: "p2", Note: "ICMP port unreachable B -> A quoting A's UDP datagram", Frame: icmpErr(-1, mB, mA, B, A, 3, 3, u1)},
+		{Port: "p1", Note: "ICMP port unreachable A -> B quoting B's UDP reply", Frame: icmpErr(-1, mA, mB, A, B, 3, 3, u1r)},
+		{Port: "p2", Note: "ICMP time exceeded from a router 10.0.0.254 quoting A's UDP datagram", Frame: icmpErr(-1, mB, mA, "10.0.0.254", A, 11, 0, u1)},
+		{Port: "p1", Note: "GRE A -> B (other protocol, by address pair), committed", Frame: gre(mA, mB, A, B)},
+		{Port: "p2", Note: "GRE B -> A", Frame: gre(mB, mA, B, A)},
+		{Port: "p1", Note: "IPv6 UDP A:1000 -> B:53, committed (mark 6)", Frame: u6},
+		{Port: "p2", Note: "IPv6 UDP reply", Frame: udp6(mB, mA, B6, 53, A6, 1000, "u6 reply")},
+		{Port: "p1", Note: "ICMPv6 echo request, committed", Frame: echo6(mA, mB, A6, B6, 128, 33)},
+		{Port: "p2", Note: "ICMPv6 echo reply", Frame: echo6(mB, mA, B6, A6, 129, 33)},
+		{Port: "p2", Note: "ICMPv6 destination unreachable quoting A's IPv6 datagram", Frame: err6},
+		{Port: "p1", Note: "window scaling: SYN A:4000 -> B:443 with wscale 7", Frame: tcpWS(mA, mB, A, 4000, B, 443, "S", 1, 0, 64240, 7)},
+		{Port: "p2", Note: "window scaling: SYN-ACK with wscale 7", Frame: tcpWS(mB, mA, B, 443, A, 4000, "SA", 50000, 2, 65160, 7)},
+		{Port: "p1", Note: "window scaling: ACK, window 1000 (x128 = 128000)", Frame: tcpWin(mA, mB, A, 4000, B, 443, "A", 2, 50001, 1000, "")},
+		{Port: "p2", Note: "window scaling: B's data 100000 bytes ahead, inside the scaled window", Frame: tcpWin(mB, mA, B, 443, A, 4000, "PA", 150001, 2, 500, "ahead")},
+		{Port: "p2", Note: "window scaling: B's data 200000 bytes ahead, beyond the scaled window", Frame: tcpWin(mB, mA, B, 443, A, 4000, "PA", 250001, 2, 500, "too far")},
+		{Port: "p1", Note: "no scaling (only the SYN offers it): SYN A:4001 -> B:443 with wscale 7", Frame: tcpWS(mA, mB, A, 4001, B, 443, "S", 1, 0, 64240, 7)},
+		{Port: "p2", Note: "no scaling: SYN-ACK without options", Frame: tcpWin(mB, mA, B, 443, A, 4001, "SA", 50000, 2, 65160, "")},
+		{Port: "p1", Note: "no scaling: ACK, window 1000", Frame: tcpWin(mA, mB, A, 4001, B, 443, "A", 2, 50001, 1000, "")},
+		{Port: "p2", Note: "no scaling: B's data 100000 bytes ahead, beyond the unscaled window", Frame: tcpWin(mB, mA, B, 443, A, 4001, "PA", 150001, 2, 500, "ahead")},
+		{Port: "p2", Note: "no scaling: B's data 500 bytes ahead, inside the window", Frame: tcpWin(mB, mA, B, 443, A, 4001, "PA", 50501, 2, 500, "near")},
+		// OVS 3.1 reassembles IPv4 fragments before conntrack (ipf); a non-last
+		// fragment under its minimum size (1200 bytes) is not a valid
+		// fragment and goes through as +inv. (A valid last fragment is held
+		// for reassembly, which gvs does not do: not probed here.)
+		{Port: "p1", Note: "IPv4 first fragment of 60 bytes (MF set, under ipf's minimum size): +inv", Frame: ipFrag(udpPorts(-1, mA, mB, A, 5000, B, 53, "fragment one"), 0x2000)},
+		{Port: "p1", Note: "TCP SYN A:3000 -> B:7777, committed", Frame: tcpSeg(-1, mA, mB, A, 3000, B, 7777, "S", 10, 0, "")},
+		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 (reply direction) through ct(commit,force): the entry is replaced by one B originates", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
+		{Port: "p2", Note: "TCP ACK B:7777 -> A:3000 again: now the original direction", Frame: tcpSeg(-1, mB, mA, B, 7777, A, 3000, "A", 50, 11, "")},
+		{Port: "p1", Note: "TCP ACK A:3000 -> B:7777: now the reply direction", Frame: tcpSeg(-1, mA, mB, A, 3000, B, 7777, "A", 11, 50, "")},
+	})
+}
+
+// caseCTExpiry probes Open vSwitch's timeouts with the ct-states flows:
+// connections are set up at t < 100 ms, then probed just before and just
+// after each timeout (a live entry shows ct_mark 5 in eth_src, a forgotten
+// one mark 0). Every probe uses its own connection, since a probe also
+// refreshes the entry it finds.
+func caseCTExpiry() []Step {
+	mA, mB := mac("02:00:00:00:0a:01"), mac("02:00:00:00:0b:02")
+	const A, B = "10.0.0.1", "10.0.0.2"
+	s := time.Second
+	var setup, probes []Step
+	at := time.Duration(0)
+	add := func(port, note string, f []byte) {
+		setup = append(setup, Step{At: at, Port: port, Note: note, Frame: f})
+		at += ms
+	}
+	out := func(sp uint16, flags string, seq, ack uint32) []byte {
+		return tcpSeg(-1, mA, mB, A, sp, B, 80, flags, seq, ack, "")
+	}
+	in := func(sp uint16, flags string, seq, ack uint32) []byte {
+		return tcpSeg(-1, mB, mA, B, 80, A, sp, flags, seq, ack, "")
+	}
+	probe := func(t time.Duration, port, note string, f []byte) {
+		probes = append(probes, Step{At: t, Port: port, Note: note, Frame: f})
+	}
+	// UDP: 60 s before a reply, 30 s after.
+	for _, sp := range []uint16{1, 2} {
+		add("p1", fmt.Sprintf("udp %d: committed, never answered", sp), udpPorts(-1, mA, mB, A, sp, B, 9, "u"))
+	}
+	for _, sp := range []uint16{3, 4} {
+		add("p1", fmt.Sprintf("udp %d: committed", sp), udpPorts(-1, mA, mB, A, sp, B, 9, "u"))
+		add("p2", fmt.Sprintf("udp %d: answered", sp), udpPorts(-1, mB, mA, B, 9, A, sp, "u"))
+	}
+	probe(59*s+900*ms, "p1", "udp 1 at 59.9 s: still there", udpPorts(-1, mA, mB, A, 1, B, 9, "u"))
+	probe(60*s+100*ms, "p1", "udp 2 at 60.1 s: forgotten", udpPorts(-1, mA, mB, A, 2, B, 9, "u"))
+	probe(29*s+900*ms, "p2", "udp 3 (answered) at 29.9 s: still there", udpPorts(-1, mB, mA, B, 9, A, 3, "u"))
+	probe(30*s+100*ms, "p2", "udp 4 (answered) at 30.1 s: forgotten", udpPorts(-1, mB, mA, B, 9, A, 4, "u"))
+	// TCP SYN only: 30 s.
+	for _, sp := range []uint16{10, 11} {
+		add("p1", fmt.Sprintf("tcp %d: SYN, never answered", sp), out(sp, "S", 100, 0))
+	}
+	probe(29*s+900*ms, "p1", "tcp 10 SYN retransmitted at 29.9 s: still there", out(10, "S", 100, 0))
+	probe(30*s+100*ms, "p1", "tcp 11 SYN retransmitted at 30.1 s: forgotten", out(11, "S", 100, 0))
+	// Established: 24 h.
+	add("p1", "tcp 12: SYN", out(12, "S", 100, 0))
+	add("p2", "tcp 12: SYN-ACK", in(12, "SA", 500, 101))
+	add("p1", "tcp 12: ACK", out(12, "A", 101, 501))
+	probe(3600*s, "p1", "tcp 12 (established) after an hour: still there", out(12, "A", 101, 501))
+	// Fully closed (both FINs acknowledged): 30 s.
+	for _, sp := range []uint16{13, 14} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: SYN-ACK", sp), in(sp, "SA", 500, 101))
+		add("p1", fmt.Sprintf("tcp %d: ACK", sp), out(sp, "A", 101, 501))
+		add("p1", fmt.Sprintf("tcp %d: FIN", sp), out(sp, "FA", 101, 501))
+		add("p2", fmt.Sprintf("tcp %d: FIN-ACK", sp), in(sp, "FA", 501, 102))
+		add("p1", fmt.Sprintf("tcp %d: last ACK", sp), out(sp, "A", 102, 502))
+	}
+	probe(29*s+900*ms, "p1", "tcp 13 (closed) at 29.9 s: still there", out(13, "A", 102, 502))
+	probe(30*s+100*ms, "p1", "tcp 14 (closed) at 30.1 s: forgotten", out(14, "A", 102, 502))
+	// Half closed (A's FIN acknowledged, B still open): 15 min.
+	for _, sp := range []uint16{15, 16} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: SYN-ACK", sp), in(sp, "SA", 500, 101))
+		add("p1", fmt.Sprintf("tcp %d: ACK", sp), out(sp, "A", 101, 501))
+		add("p1", fmt.Sprintf("tcp %d: FIN", sp), out(sp, "FA", 101, 501))
+		add("p2", fmt.Sprintf("tcp %d: ACK of the FIN", sp), in(sp, "A", 501, 102))
+	}
+	probe(14*time.Minute+59*s, "p2", "tcp 15 (half closed) at 14:59: still there", in(15, "A", 501, 102))
+	probe(15*time.Minute+1*s, "p2", "tcp 16 (half closed) at 15:01: forgotten", in(16, "A", 501, 102))
+	// Both FINs sent, the last one not acknowledged: 45 s.
+	for _, sp := range []uint16{17, 18} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: SYN-ACK", sp), in(sp, "SA", 500, 101))
+		add("p1", fmt.Sprintf("tcp %d: ACK", sp), out(sp, "A", 101, 501))
+		add("p1", fmt.Sprintf("tcp %d: FIN", sp), out(sp, "FA", 101, 501))
+		add("p2", fmt.Sprintf("tcp %d: FIN-ACK", sp), in(sp, "FA", 501, 102))
+	}
+	probe(44*s+900*ms, "p2", "tcp 17 (both FINs, last unacknowledged) at 44.9 s: still there", in(17, "A", 502, 102))
+	probe(45*s+100*ms, "p2", "tcp 18 (both FINs, last unacknowledged) at 45.1 s: forgotten", in(18, "A", 502, 102))
+	// Reset: 30 s.
+	for _, sp := range []uint16{19, 20} {
+		add("p1", fmt.Sprintf("tcp %d: SYN", sp), out(sp, "S", 100, 0))
+		add("p2", fmt.Sprintf("tcp %d: RST-ACK", sp), in(sp, "RA", 0, 101))
+	}
+	probe(29*s+900*ms, "p1", "tcp 19 (reset) at 29.9 s: still there", out(19, "A", 101, 1))
+	probe(30*s+100*ms, "p1", "tcp 20 (reset) at 30.1 s: forgotten", out(20, "A", 101, 1))
+	// ICMP echo: 60 s unanswered, 30 s answered.
+	add("p1", "ping id 1, never answered", icmpEcho(-1, mA, mB, A, B, 8, 1, 1))
+	add("p1", "ping id 2, never answered", icmpEcho(-1, mA, mB, A, B, 8, 2, 1))
+	for _, id := range []uint16{3, 4} {
+		add("p1", fmt.Sprintf("ping id %d", id), icmpEcho(-1, mA, mB, A, B, 8, id, 1))
+		add("p2", fmt.Sprintf("pong id %d", id), icmpEcho(-1, mB, mA, B, A, 0, id, 1))
+	}
+	probe(59*s+900*ms, "p1", "ping id 1 again at 59.9 s: still there", icmpEcho(-1, mA, mB, A, B, 8, 1, 2))
+	probe(60*s+100*ms, "p1", "ping id 2 again at 60.1 s: forgotten", icmpEcho(-1, mA, mB, A, B, 8, 2, 2))
+	probe(29*s+900*ms, "p2", "pong id 3 again at 29.9 s: still there", icmpEcho(-1, mB, mA, B, A, 0, 3, 1))
+	probe(30*s+100*ms, "p2", "pong id 4 again at 30.1 s: forgotten (+inv: a reply cannot start one)", icmpEcho(-1, mB, mA, B, A, 0, 4, 1))
+	sort.SliceStable(probes, func(i, j int) bool { return probes[i].At < probes[j].At })
+	return append(setup, probes...)
 }
 
 // WriteInputs writes the steps of a case as one <port>-in.pcap per port

@@ -218,6 +218,9 @@ func ReadInputs(dir string, c *Config) ([]Input, error) {
 type Result struct {
 	Out   map[string][]Packet
 	Cause map[string][]int
+	// Conntrack is `ovs-appctl dpctl/dump-conntrack` after the last
+	// frame, lines sorted (empty when nothing was tracked).
+	Conntrack string
 }
 
 // RunOVS builds the case's topology in o, injects the inputs one by one,
@@ -322,6 +325,14 @@ func RunOVS(o *ovstest.OVS, dir string, c *Config, inputs []Input) (*Result, err
 			}
 		}
 	}
+	ctDump, err := o.Appctl("dpctl/dump-conntrack")
+	if err != nil {
+		return nil, err
+	}
+	if lines := strings.Fields(ctDump); len(lines) > 0 {
+		sort.Strings(lines)
+		res.Conntrack = strings.Join(lines, "\n") + "\n"
+	}
 	// Stopping OVS closes the tx_pcap files; check nothing arrived late.
 	o.Stop()
 	for _, p := range ports {
@@ -408,11 +419,35 @@ func Describe(data []byte) string {
 				ipString(l.SourceProtAddress), l.DstHwAddress, ipString(l.DstProtAddress)))
 		case *layers.IPv4:
 			parts = append(parts, fmt.Sprintf("ip %v > %v", l.SrcIP, l.DstIP))
+		case *layers.IPv6:
+			parts = append(parts, fmt.Sprintf("ip6 %v > %v", l.SrcIP, l.DstIP))
+		case *layers.ICMPv6:
+			parts = append(parts, fmt.Sprintf("icmp6 %d/%d", l.TypeCode.Type(), l.TypeCode.Code()))
+			return fmt.Sprintf("[%d bytes] %s", len(data), strings.Join(parts, ", "))
 		case *layers.UDP:
 			parts = append(parts, fmt.Sprintf("udp %d > %d %q", l.SrcPort, l.DstPort, l.Payload))
+		case *layers.TCP:
+			parts = append(parts, fmt.Sprintf("tcp %d > %d %s seq %d ack %d %q", l.SrcPort, l.DstPort, tcpFlags(l), l.Seq, l.Ack, l.Payload))
+			return fmt.Sprintf("[%d bytes] %s", len(data), strings.Join(parts, ", "))
+		case *layers.ICMPv4:
+			parts = append(parts, fmt.Sprintf("icmp %d/%d", l.TypeCode.Type(), l.TypeCode.Code()))
+			return fmt.Sprintf("[%d bytes] %s", len(data), strings.Join(parts, ", "))
 		}
 	}
 	return fmt.Sprintf("[%d bytes] %s", len(data), strings.Join(parts, ", "))
+}
+
+func tcpFlags(t *layers.TCP) string {
+	f := ""
+	for _, x := range []struct {
+		on bool
+		c  string
+	}{{t.SYN, "S"}, {t.FIN, "F"}, {t.RST, "R"}, {t.PSH, "P"}, {t.ACK, "."}} {
+		if x.on {
+			f += x.c
+		}
+	}
+	return "[" + f + "]"
 }
 
 func ipString(b []byte) string {

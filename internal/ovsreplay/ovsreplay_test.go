@@ -145,6 +145,10 @@ func Summary(c *Config, inputs []Input, steps []Step, res *Result) string {
 			fmt.Fprintf(&b, "   -> %s\n", l)
 		}
 	}
+	if res.Conntrack != "" {
+		b.WriteString("\n# ovs-appctl dpctl/dump-conntrack after the last frame (sorted):\n")
+		b.WriteString(res.Conntrack)
+	}
 	return b.String()
 }
 

@@ -1,0 +1,135 @@
+package datapath
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/conntrack"
+)
+
+// TestReplayConntrackDump replays every case whose expected/summary.txt
+// records Open vSwitch's dpctl/dump-conntrack and compares the connection
+// table gvs is left with.
+func TestReplayConntrackDump(t *testing.T) {
+	cases, _ := filepath.Glob(filepath.Join("..", "testdata", "replay", "*", "config.yaml"))
+	n := 0
+	for _, cfgPath := range cases {
+		dir := filepath.Dir(cfgPath)
+		sum, err := os.ReadFile(filepath.Join(dir, "expected", "summary.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want, ok := strings.Cut(string(sum), "dpctl/dump-conntrack after the last frame (sorted):\n")
+		if !ok {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			trace, dp := replayCase(t, cfgPath)
+			got := conntrack.Format(dp.Conntrack.(*conntrack.Tracker).Dump(nil))
+			if got != want {
+				t.Errorf("conntrack table differs from Open vSwitch:\ngot:\n%swant:\n%s", got, want)
+			}
+			if filepath.Base(dir) != "d-firewall" {
+				return
+			}
+			for _, s := range []string{"ct(lookup): state=+new+trk zone=1", "ct(commit): state=+new+trk zone=1", "state=+est+rpl+trk zone=1", "state=+inv+trk zone=1", "state=+rel+rpl+trk zone=1"} {
+				if !strings.Contains(trace, s) {
+					t.Errorf("trace lacks %q", s)
+				}
+			}
+		})
+	}
+	if n < 2 {
+		t.Fatalf("only %d cases record a conntrack dump", n)
+	}
+}
+
+func replayCase(t *testing.T, cfgPath string) (string, *Datapath) {
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for bi := range cfg.Bridges {
+		for pi := range cfg.Bridges[bi].Ports {
+			if p := &cfg.Bridges[bi].Ports[pi]; p.Type == "pcap" {
+				p.Options["tx"] = filepath.Join(out, p.Name+".pcap")
+			}
+		}
+	}
+	var trace strings.Builder
+	dp, err := Replay(cfg, ReplayOptions{Trace: &trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trace.String(), dp
+}
+
+// FuzzFirewall feeds arbitrary frames (seeded with the d-firewall case's)
+// through Neutron's firewall pipeline with a connection tracker: nothing
+// may panic, and the tracker's table stays bounded.
+func FuzzFirewall(f *testing.F) {
+	dir := filepath.Join("..", "testdata", "replay", "d-firewall")
+	for i, port := range []string{"qvo-vm", "eth1"} {
+		fs, err := ReadPcap(filepath.Join(dir, port+"-in.pcap"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, fr := range fs {
+			f.Add(fr.Data, uint8(i), uint8(0))
+		}
+	}
+	s := newSwitch(f)
+	ct := conntrack.New(conntrack.Config{MaxEntries: 64})
+	s.dp.Conntrack = ct
+	s.bridge("br-int", FailSecure)
+	s.port("br-int", "wire:1")
+	s.port("br-int", "vm1:5,tag=1")
+	s.port("br-int", "qr1:6,tag=1")
+	if err := s.dp.LoadFlowFile("br-int", filepath.Join("..", "testdata", "flows", "D-master-br-int-ovsfw.flows")); err != nil {
+		f.Fatal(err)
+	}
+	ports := []string{"vm1", "wire", "qr1"}
+	now := int64(0)
+	s.w.Now = func() int64 { return now }
+	f.Fuzz(func(t *testing.T, data []byte, which, dt uint8) {
+		now += int64(dt) * 1e9
+		s.w.Inject(s.dp.PortByName(ports[int(which)%len(ports)]), data)
+		s.got()
+		if ct.Len() > 64 {
+			t.Fatalf("%d conntrack entries over the limit", ct.Len())
+		}
+	})
+}
+
+// TestTraceFollowsCT: a trace (no side effects) continues through ct(table=N)
+// with ct_state=+new+trk, as ofproto/trace does without --ct-next, and
+// commits nothing.
+func TestTraceFollowsCT(t *testing.T) {
+	s := newSwitch(t)
+	ct := conntrack.New(conntrack.Config{})
+	s.dp.Conntrack = ct
+	s.bridge("br-int", FailSecure)
+	s.port("br-int", "wire:1")
+	s.port("br-int", "vm1:5,tag=1")
+	if err := s.dp.LoadFlowFile("br-int", filepath.Join("..", "testdata", "flows", "D-master-br-int-ovsfw.flows")); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := ReadPcap(filepath.Join("..", "testdata", "replay", "d-firewall", "qvo-vm-in.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := s.w.TraceFrame(s.dp.PortByName("vm1"), fs[1].Data) // the VM's SYN
+	for _, want := range []string{"resuming with default ct_state=+new+trk zone=1", "72. ct_state=+new-est,ip,reg5=0x5, priority 74", "ct(commit,zone=NXM_NX_REG6[0..15])", "NORMAL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q:\n%s", want, out)
+		}
+	}
+	if ct.Len() != 0 {
+		t.Fatalf("a trace committed %d connections", ct.Len())
+	}
+}
