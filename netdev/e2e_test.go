@@ -1,0 +1,89 @@
+package netdev_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/netdev"
+)
+
+// transferSize is the TCP payload of every end-to-end transfer (>= 10 MB).
+const transferSize = 12 << 20
+
+// attach makes the switch port for endpoint kind "system" or "tap".
+type attachFunc func(t *testing.T, cidr, mac string) (endpoint, datapath.BatchDevice)
+
+func systemPort(t *testing.T, cidr, mac string) (endpoint, datapath.BatchDevice) {
+	e := vethEndpoint(t, cidr, mac)
+	dev, err := netdev.OpenSystem(e.hostIf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, dev
+}
+
+func tapPort(t *testing.T, cidr, mac string) (endpoint, datapath.BatchDevice) {
+	return tapEndpoint(t, cidr, mac)
+}
+
+var kinds = []struct {
+	name   string
+	attach attachFunc
+}{
+	{"system", systemPort},
+	{"tap", tapPort},
+}
+
+// TestNormal joins two namespaces through a standalone bridge (NORMAL) on
+// access ports of VLAN 100: ping both ways, a 12 MiB TCP transfer, and
+// port counters equal to the kernel's.
+func TestNormal(t *testing.T) {
+	needRoot(t)
+	for i, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			sw := newSwitch(t, datapath.FailStandalone)
+			net := fmt.Sprintf("10.200.%d.", 10+i)
+			a, da := k.attach(t, net+"1/24", "")
+			b, db := k.attach(t, net+"2/24", "")
+			pa := sw.add(t, "a", 1, 100, da)
+			pb := sw.add(t, "b", 2, 100, db)
+			ping(t, a, b.ip)
+			ping(t, b, a.ip)
+			tcpTransfer(t, a, b, transferSize)
+			tcpTransfer(t, b, a, transferSize)
+			checkCounters(t, pa, a)
+			checkCounters(t, pb, b)
+		})
+	}
+}
+
+// TestNeutronPipeline runs example A's br-int flows (Neutron's legacy OVS
+// agent: ARP and MAC anti-spoofing for VM port 5, local VLAN 1 and NORMAL)
+// between the VM port 5 and a second access port 6 on tag 1.
+func TestNeutronPipeline(t *testing.T) {
+	needRoot(t)
+	flows, err := filepath.Abs("../testdata/flows/A-legacy-br-int.flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			sw := newSwitch(t, datapath.FailSecure)
+			vm, dvm := k.attach(t, "192.168.1.9/24", "fa:16:3e:11:11:09")
+			peer, dpeer := k.attach(t, "192.168.1.20/24", "fa:16:3e:22:22:20")
+			pvm := sw.add(t, "vm", 5, 1, dvm)
+			ppeer := sw.add(t, "peer", 6, 1, dpeer)
+			if err := sw.dp.LoadFlowFile(sw.br, flows); err != nil {
+				t.Fatal(err)
+			}
+			ping(t, vm, peer.ip)
+			ping(t, peer, vm.ip)
+			tcpTransfer(t, vm, peer, transferSize)
+			tcpTransfer(t, peer, vm, transferSize)
+			checkCounters(t, pvm, vm)
+			checkCounters(t, ppeer, peer)
+		})
+	}
+}
