@@ -123,6 +123,9 @@ func (m *pmd) run() {
 		}
 		moved := 0
 		for _, pp := range m.ports {
+			if pp.dead {
+				continue
+			}
 			n := pp.BatchDevice.Recv(m.frames)
 			if n > 0 {
 				pp.w.ReceiveBatch(pp.port, m.frames[:n])
@@ -140,7 +143,11 @@ func (m *pmd) run() {
 		m.pfds = m.pfds[:0]
 		m.pfds = append(m.pfds, unix.PollFd{Fd: int32(m.wakeFd), Events: unix.POLLIN})
 		for _, pp := range m.ports {
-			m.pfds = append(m.pfds, unix.PollFd{Fd: int32(pp.BatchDevice.Fd()), Events: unix.POLLIN})
+			fd := int32(pp.BatchDevice.Fd())
+			if pp.dead {
+				fd = -1 // poll ignores it
+			}
+			m.pfds = append(m.pfds, unix.PollFd{Fd: fd, Events: unix.POLLIN})
 		}
 		n, err := unix.Poll(m.pfds, 500)
 		if err != nil && !errors.Is(err, unix.EINTR) {
@@ -148,6 +155,20 @@ func (m *pmd) run() {
 		}
 		if n > 0 && m.pfds[0].Revents != 0 {
 			unix.Read(m.wakeFd, drain[:])
+		}
+		for i, pp := range m.ports {
+			ev := m.pfds[i+1].Revents
+			if ev&unix.POLLERR != 0 {
+				// A socket error (say ENETDOWN while the link went down
+				// and up): read it to clear it, or poll would never sleep.
+				unix.GetsockoptInt(int(m.pfds[i+1].Fd), unix.SOL_SOCKET, unix.SO_ERROR)
+			}
+			if ev&(unix.POLLHUP|unix.POLLNVAL) != 0 && ev&unix.POLLIN == 0 {
+				// The device is gone (a tap whose interface was deleted):
+				// stop polling it; its port stays until it is deleted.
+				pp.dead = true
+				pp.port.Up.Store(false)
+			}
 		}
 		last = time.Now()
 	}
@@ -162,6 +183,7 @@ type Polled struct {
 	owner *pmd
 	port  *datapath.Port
 	w     *datapath.Worker
+	dead  bool // owned by the PMD: stopped polling after POLLHUP
 }
 
 // Wrap returns dev as a device that pl polls once its port is attached.

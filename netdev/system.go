@@ -87,6 +87,9 @@ func (s *System) setup() error {
 	// Older kernels lack the option; Recv filters PACKET_OUTGOING anyway.
 	_ = unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1)
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 4<<20)
+	// Transmit straight to the driver: cheaper, and a device brought up a
+	// moment ago (qdisc not yet activated by linkwatch) does not drop.
+	_ = unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1)
 	req := unix.TpacketReq3{
 		Block_size:     blockSize,
 		Block_nr:       blockNr,
@@ -106,10 +109,16 @@ func (s *System) setup() error {
 	if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mr); err != nil {
 		return fmt.Errorf("promiscuous mode: %w", err)
 	}
+	// Up before bind: binding to a down device leaves ENETDOWN pending on
+	// the socket, which the first send would then fail with.
+	if err := setLinkUp(s.name); err != nil {
+		return err
+	}
 	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: s.ifindex}); err != nil {
 		return fmt.Errorf("bind: %w", err)
 	}
-	return setLinkUp(s.name)
+	unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR) // clear anything pending
+	return nil
 }
 
 func (s *System) closeFd() {
