@@ -28,12 +28,27 @@ func tapPort(t *testing.T, cidr, mac string) (endpoint, datapath.BatchDevice) {
 	return tapEndpoint(t, cidr, mac)
 }
 
+func afxdpPort(t *testing.T, cidr, mac string) (endpoint, datapath.BatchDevice) {
+	if err := netdev.AFXDPSupported(); err != nil {
+		t.Skipf("AF_XDP unavailable: %v", err)
+	}
+	e := vethEndpoint(t, cidr, mac)
+	dev, err := netdev.OpenAFXDP(e.hostIf, netdev.AFXDPConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode, zc := dev.Mode()
+	t.Logf("afxdp %s: %s mode, zero-copy %v, %d queue(s)", e.hostIf, mode, zc, dev.Queues())
+	return e, dev
+}
+
 var kinds = []struct {
 	name   string
 	attach attachFunc
 }{
 	{"system", systemPort},
 	{"tap", tapPort},
+	{"afxdp", afxdpPort},
 }
 
 // TestNormal joins two namespaces through a standalone bridge (NORMAL) on
