@@ -2,6 +2,7 @@ package netdev_test
 
 import (
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -97,8 +98,40 @@ func TestNeutronPipeline(t *testing.T) {
 			ping(t, peer, vm.ip)
 			tcpTransfer(t, vm, peer, transferSize)
 			tcpTransfer(t, peer, vm, transferSize)
+			// ARP anti-spoofing: the VM may only answer ARP for its
+			// own address, so a second address on it is unreachable.
+			sh(t, inNS(vm.ns, "ip", "addr", "add", "192.168.1.99/24", "dev", vm.ifname)...)
+			if out, err := exec.Command("ip", inNS(peer.ns, "ping", "-c", "2", "-i", "0.2", "-W", "1", "192.168.1.99")[1:]...).CombinedOutput(); err == nil {
+				t.Errorf("spoofed address 192.168.1.99 on port 5 answered:\n%s", out)
+			}
 			checkCounters(t, pvm, vm)
 			checkCounters(t, ppeer, peer)
 		})
 	}
+}
+
+// TestOversizeDropped sends frames larger than the port MTU gvs was opened
+// with (the namespace raised the tap's MTU behind gvs's back): they are
+// counted as receive drops and never forwarded, truncated or not.
+func TestOversizeDropped(t *testing.T) {
+	needRoot(t)
+	sw := newSwitch(t, datapath.FailStandalone)
+	a, da := tapEndpoint(t, "10.200.20.1/24", "")
+	b, db := tapEndpoint(t, "10.200.20.2/24", "")
+	pa := sw.add(t, "a", 1, 0, da)
+	sw.add(t, "b", 2, 0, db)
+	ping(t, a, b.ip)
+	sh(t, inNS(a.ns, "ip", "link", "set", a.ifname, "mtu", "4000")...)
+	before := pa.Stats.RxDropped.Load()
+	bRx := kstat(t, b.ns, b.ifname, "rx_packets")
+	if out, err := exec.Command("ip", inNS(a.ns, "ping", "-c", "2", "-i", "0.2", "-W", "1", "-s", "3000", "-M", "do", b.ip)[1:]...).CombinedOutput(); err == nil {
+		t.Fatalf("3000-byte ping crossed a 1500-MTU switch port:\n%s", out)
+	}
+	if got := pa.Stats.RxDropped.Load() - before; got < 2 {
+		t.Errorf("rx drops on %s went up by %d, want >= 2 (the oversize pings)", pa.Name, got)
+	}
+	if got := kstat(t, b.ns, b.ifname, "rx_packets") - bRx; got != 0 {
+		t.Errorf("%d frames reached %s", got, b.ifname)
+	}
+	ping(t, a, b.ip) // normal-size traffic still flows
 }
