@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/cilium/ebpf"
@@ -344,19 +345,15 @@ func (d *AFXDP) openSocket(q int) (*xsk, error) {
 		s.free = append(s.free, uint64((q*xdpRxChunks+i)*xdpChunk))
 	}
 	s.refill()
-	sa := &unix.SockaddrXDP{Ifindex: uint32(d.ifindex), QueueID: uint32(q)}
-	if shared {
-		sa.Flags = unix.XDP_SHARED_UMEM
-		sa.SharedUmemFD = uint32(d.socks[0].fd)
-		err = unix.Bind(fd, sa)
-	} else {
-		sa.Flags = unix.XDP_ZEROCOPY | unix.XDP_USE_NEED_WAKEUP
-		if err = unix.Bind(fd, sa); err != nil {
-			sa.Flags = unix.XDP_COPY | unix.XDP_USE_NEED_WAKEUP
-			err = unix.Bind(fd, sa)
-		} else {
-			d.zeroCopy = true
+	// The kernel releases a closed socket's queue asynchronously, so a
+	// port closed and reopened at once (set-port, a restart) can find the
+	// queue still busy for a moment: retry EBUSY for up to a second.
+	for try := 0; ; try++ {
+		err = d.bind(s, q, shared)
+		if !errors.Is(err, unix.EBUSY) || try == 50 {
+			break
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err != nil {
 		s.close()
@@ -365,6 +362,24 @@ func (d *AFXDP) openSocket(q int) (*xsk, error) {
 	// A larger copy-mode TX budget per kick; recent kernels only.
 	_ = unix.SetsockoptInt(fd, unix.SOL_XDP, unix.XDP_MAX_TX_SKB_BUDGET, xdpTxBudget)
 	return s, nil
+}
+
+func (d *AFXDP) bind(s *xsk, q int, shared bool) error {
+	sa := &unix.SockaddrXDP{Ifindex: uint32(d.ifindex), QueueID: uint32(q)}
+	if shared {
+		sa.Flags = unix.XDP_SHARED_UMEM
+		sa.SharedUmemFD = uint32(d.socks[0].fd)
+		return unix.Bind(s.fd, sa)
+	}
+	sa.Flags = unix.XDP_ZEROCOPY | unix.XDP_USE_NEED_WAKEUP
+	if err := unix.Bind(s.fd, sa); err == nil {
+		d.zeroCopy = true
+		return nil
+	} else if errors.Is(err, unix.EBUSY) {
+		return err
+	}
+	sa.Flags = unix.XDP_COPY | unix.XDP_USE_NEED_WAKEUP
+	return unix.Bind(s.fd, sa)
 }
 
 // refill moves free RX chunks into the fill ring as far as it has room.
