@@ -504,8 +504,14 @@ func (d *AFXDP) SendBatch(frames [][]byte) int {
 	if n > 0 {
 		atomic.StoreUint32(s.tx.prod, s.txProd)
 		// In copy mode frames only move inside sendto; EAGAIN, EBUSY and
-		// ENOBUFS mean "call again", which the next batch does.
-		unix.Sendto(s.fd, nil, unix.MSG_DONTWAIT, nil)
+		// ENOBUFS mean "call again". Try a few times so the tail of a
+		// burst does not wait for the next batch's kick.
+		for try := 0; try < 4; try++ {
+			err := unix.Sendto(s.fd, nil, unix.MSG_DONTWAIT, nil)
+			if err == nil || !(errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EBUSY) || errors.Is(err, unix.ENOBUFS)) {
+				break
+			}
+		}
 	}
 	d.txOK.Add(uint64(n))
 	d.txDrop.Add(uint64(len(frames) - n))

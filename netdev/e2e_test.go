@@ -43,6 +43,26 @@ func afxdpPort(t *testing.T, cidr, mac string) (endpoint, datapath.BatchDevice) 
 	return e, dev
 }
 
+// afxdp2qPort serves both queues of a 2-queue veth: in native mode
+// rx_queue_index is the queue the sender used, so a socket on queue 0
+// alone would miss traffic (afxdp.md pitfall 11).
+func afxdp2qPort(t *testing.T, cidr, mac string) (endpoint, datapath.BatchDevice) {
+	if err := netdev.AFXDPSupported(); err != nil {
+		t.Skipf("AF_XDP unavailable: %v", err)
+	}
+	e := vethEndpointQ(t, cidr, mac, 2)
+	dev, err := netdev.OpenAFXDP(e.hostIf, netdev.AFXDPConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev.Queues() != 2 {
+		t.Errorf("afxdp on a 2-queue veth serves %d queues", dev.Queues())
+	}
+	mode, _ := dev.Mode()
+	t.Logf("afxdp %s: %s mode, %d queues", e.hostIf, mode, dev.Queues())
+	return e, dev
+}
+
 var kinds = []struct {
 	name   string
 	attach attachFunc
@@ -50,6 +70,7 @@ var kinds = []struct {
 	{"system", systemPort},
 	{"tap", tapPort},
 	{"afxdp", afxdpPort},
+	{"afxdp-2q", afxdp2qPort},
 }
 
 // TestNormal joins two namespaces through a standalone bridge (NORMAL) on

@@ -122,9 +122,16 @@ func configure(t testing.TB, e endpoint, cidr, mac string) {
 // userspace switch needs (see DisableOffloads).
 func vethEndpoint(t testing.TB, cidr, mac string) endpoint {
 	t.Helper()
+	return vethEndpointQ(t, cidr, mac, 1)
+}
+
+// vethEndpointQ is vethEndpoint with queues TX and RX queues on each end.
+func vethEndpointQ(t testing.TB, cidr, mac string, queues int) endpoint {
+	t.Helper()
 	ns := newNS(t)
 	host, peer := linkName("h"), linkName("n")
-	sh(t, "ip", "link", "add", host, "type", "veth", "peer", "name", peer)
+	q := strconv.Itoa(queues)
+	sh(t, "ip", "link", "add", host, "numtxqueues", q, "numrxqueues", q, "type", "veth", "peer", "name", peer, "numtxqueues", q, "numrxqueues", q)
 	t.Cleanup(func() { exec.Command("ip", "link", "del", host).Run() })
 	sh(t, "sysctl", "-qw", "net.ipv6.conf."+host+".disable_ipv6=1")
 	if err := netdev.DisableOffloads(host); err != nil {
