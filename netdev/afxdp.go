@@ -541,6 +541,16 @@ func (d *AFXDP) Fd() int {
 // MTU implements datapath.BatchDevice.
 func (d *AFXDP) MTU() int { return d.mtu }
 
+// LinkUp reports the interface's link state (ok false if unknown). Called
+// by the polling thread.
+func (d *AFXDP) LinkUp() (up, ok bool) {
+	if len(d.socks) == 0 {
+		return false, false
+	}
+	up, err := linkRunning(d.socks[0].fd, d.name)
+	return up, err == nil
+}
+
 // Mode reports how the program is attached, and whether the sockets are
 // zero-copy.
 func (d *AFXDP) Mode() (XDPMode, bool) { return d.mode, d.zeroCopy }

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/netdev"
@@ -155,4 +156,31 @@ func TestOversizeDropped(t *testing.T) {
 		t.Errorf("%d frames reached %s", got, b.ifname)
 	}
 	ping(t, a, b.ip) // normal-size traffic still flows
+}
+
+// TestLinkDown: when the link of a system port goes down, the port goes
+// down in gvs (output to it is dropped as port down) and comes back with
+// the link.
+func TestLinkDown(t *testing.T) {
+	needRoot(t)
+	sw := newSwitch(t, datapath.FailStandalone)
+	a, da := systemPort(t, "10.200.21.1/24", "")
+	b, db := systemPort(t, "10.200.21.2/24", "")
+	sw.add(t, "a", 1, 0, da)
+	pb := sw.add(t, "b", 2, 0, db)
+	ping(t, a, b.ip)
+	waitUp := func(want bool) {
+		t.Helper()
+		for i := 0; i < 40 && pb.Up.Load() != want; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if pb.Up.Load() != want {
+			t.Fatalf("port b up = %v, want %v", !want, want)
+		}
+	}
+	sh(t, inNS(b.ns, "ip", "link", "set", b.ifname, "down")...)
+	waitUp(false)
+	sh(t, inNS(b.ns, "ip", "link", "set", b.ifname, "up")...)
+	waitUp(true)
+	ping(t, a, b.ip)
 }

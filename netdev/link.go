@@ -83,3 +83,18 @@ func DisableOffloads(name string) error {
 	}
 	return nil
 }
+
+// linkRunning reports whether the named interface is up with a carrier
+// (IFF_UP and IFF_RUNNING), asking through fd, any socket in the
+// interface's network namespace.
+func linkRunning(fd int, name string) (bool, error) {
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return false, err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return false, err
+	}
+	fl := ifr.Uint16()
+	return fl&unix.IFF_UP != 0 && fl&unix.IFF_RUNNING != 0, nil
+}

@@ -106,10 +106,30 @@ func (m *pmd) do(f func()) {
 	<-ack
 }
 
+// linkWatcher is implemented by devices that can report their link state.
+type linkWatcher interface {
+	LinkUp() (up, ok bool)
+}
+
+// linkCheck is how often a PMD refreshes its ports' link state (Port.Up:
+// output to a port whose link is down is dropped as port down).
+const linkCheck = time.Second
+
+func (m *pmd) checkLinks() {
+	for _, pp := range m.ports {
+		if lw, ok := pp.BatchDevice.(linkWatcher); ok && !pp.dead {
+			if up, known := lw.LinkUp(); known {
+				pp.port.Up.Store(up)
+			}
+		}
+	}
+}
+
 func (m *pmd) run() {
 	runtime.LockOSThread()
 	defer close(m.done)
 	last := time.Now()
+	lastLink := last
 	var drain [8]byte
 	for {
 		select {
@@ -135,6 +155,10 @@ func (m *pmd) run() {
 		}
 		if moved > 0 {
 			last = time.Now()
+			if last.Sub(lastLink) > linkCheck {
+				m.checkLinks()
+				lastLink = last
+			}
 			continue
 		}
 		if time.Since(last) < m.pl.spin {
@@ -148,6 +172,10 @@ func (m *pmd) run() {
 				fd = -1 // poll ignores it
 			}
 			m.pfds = append(m.pfds, unix.PollFd{Fd: fd, Events: unix.POLLIN})
+		}
+		if time.Since(lastLink) > linkCheck {
+			m.checkLinks()
+			lastLink = time.Now()
 		}
 		n, err := unix.Poll(m.pfds, 500)
 		if err != nil && !errors.Is(err, unix.EINTR) {

@@ -148,6 +148,13 @@ func (s *System) MTU() int { return s.mtu }
 // Name is the interface name.
 func (s *System) Name() string { return s.name }
 
+// LinkUp reports the interface's link state (ok false if unknown). Called
+// by the polling thread.
+func (s *System) LinkUp() (up, ok bool) {
+	up, err := linkRunning(s.fd, s.name)
+	return up, err == nil
+}
+
 func (s *System) blockStatus(b int) *uint32 {
 	return (*uint32)(unsafe.Pointer(&s.ring[b*blockSize+8]))
 }
