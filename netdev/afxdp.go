@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,7 +141,7 @@ func checkAFXDPPrivileges(umemBytes uint64) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("AF_XDP needs %v", missing)
+		return fmt.Errorf("AF_XDP needs %s", strings.Join(missing, "; "))
 	}
 	return nil
 }

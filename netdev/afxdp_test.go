@@ -1,6 +1,8 @@
 package netdev_test
 
 import (
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -31,4 +33,40 @@ func TestAFXDPCloseDetaches(t *testing.T) {
 			t.Errorf("%s: XDP program left after Close:\n%s", mode, out)
 		}
 	}
+}
+
+// TestAFXDPPrivileges opens an afxdp port from a process without
+// CAP_NET_RAW, CAP_IPC_LOCK and CAP_SYS_RESOURCE and a 64 KiB
+// RLIMIT_MEMLOCK: the error must name exactly what is missing.
+func TestAFXDPPrivileges(t *testing.T) {
+	needRoot(t)
+	if err := netdev.AFXDPSupported(); err != nil {
+		t.Skipf("AF_XDP unavailable: %v", err)
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("needs setpriv (util-linux) to drop capabilities")
+	}
+	e := vethEndpoint(t, "10.200.31.1/24", "")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("setpriv", "--bounding-set", "-net_raw,-ipc_lock,-sys_resource", "--", self)
+	cmd.Env = append(os.Environ(), "GVST_HELPER=afxdp-open", "GVST_IF="+e.hostIf)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, want := range []string{"CAP_NET_RAW", "CAP_IPC_LOCK or RLIMIT_MEMLOCK"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("error %q does not name %s", strings.TrimSpace(string(out)), want)
+		}
+	}
+	if strings.Contains(string(out), "CAP_BPF") || strings.Contains(string(out), "CAP_NET_ADMIN") {
+		t.Errorf("error %q names a capability the process has", strings.TrimSpace(string(out)))
+	}
+	if o := sh(t, "ip", "link", "show", "dev", e.hostIf); strings.Contains(o, "xdp") {
+		t.Errorf("failed open left an XDP program:\n%s", o)
+	}
+	t.Logf("unprivileged open: %s", strings.TrimSpace(string(out)))
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/netdev"
@@ -27,6 +29,19 @@ import (
 func TestMain(m *testing.M) {
 	// Re-executed inside a namespace by ip netns exec to run ethtool-like
 	// ioctls there (no ethtool binary is needed).
+	if os.Getenv("GVST_HELPER") == "afxdp-open" {
+		// Run with reduced capabilities by TestAFXDPPrivileges.
+		lim := unix.Rlimit{Cur: 64 << 10, Max: 64 << 10}
+		unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim)
+		d, err := netdev.OpenAFXDP(os.Getenv("GVST_IF"), netdev.AFXDPConfig{})
+		if err == nil {
+			d.Close()
+			fmt.Println("opened")
+		} else {
+			fmt.Println(err)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv("GVST_HELPER") == "offloads" {
 		if err := netdev.DisableOffloads(os.Getenv("GVST_IF")); err != nil {
 			fmt.Fprintln(os.Stderr, err)
