@@ -25,6 +25,7 @@ T=$(mktemp -d /tmp/gvsbench.XXXXXX)
 P=gb$$
 NA=${P}a NB=${P}b
 GVSD_PID= OVS=0
+NETDEV_EXISTED=0; ip link show ovs-netdev >/dev/null 2>&1 && NETDEV_EXISTED=1
 
 cleanup() {
   set +e
@@ -103,10 +104,10 @@ Y
   taskset -c 1 $T/gvsd --config $T/gvsd.yaml 2>$T/gvsd.log & GVSD_PID=$!
   for _ in $(seq 50); do [ -S $T/gvsd.sock ] && break; sleep 0.1; done
   local C="$T/gvsctl --socket $T/gvsd.sock"
-  $C add-br br0
+  $C add-br ${P}br
   case $1 in
-  system|afxdp) $C add-port br0 ${P}ha type=$1; $C add-port br0 ${P}hb type=$1 ;;
-  tap) $C add-port br0 ${P}ta type=tap; $C add-port br0 ${P}tb type=tap; movetaps ;;
+  system|afxdp) $C add-port ${P}br ${P}ha type=$1; $C add-port ${P}br ${P}hb type=$1 ;;
+  tap) $C add-port ${P}br ${P}ta type=tap; $C add-port ${P}br ${P}tb type=tap; movetaps ;;
   esac
   addrs
   measure $GVSD_PID >&3
@@ -125,19 +126,25 @@ ovs_start() {
   OVS=1
 }
 ovs_stop() {
+  # OVS leaves the bridge's and the netdev datapath's taps behind (persist
+  # on) unless the bridge is deleted first.
+  ovs-vsctl --timeout=5 del-br ${P}br 2>/dev/null || true
   for f in ovs-vswitchd.pid ovsdb-server.pid; do [ -f $T/ovs/$f ] && kill "$(cat $T/ovs/$f)" 2>/dev/null; done
-  sleep 0.5; [ -n "${KEEPLOG:-}" ] && cp $T/ovs/vswitchd.log /tmp/ovs-last.log; rm -rf $T/ovs; OVS=0
+  sleep 0.5
+  ip link del ${P}br 2>/dev/null || true
+  [ "$NETDEV_EXISTED" = 0 ] && ip link del ovs-netdev 2>/dev/null || true
+  [ -n "${KEEPLOG:-}" ] && cp $T/ovs/vswitchd.log /tmp/ovs-last.log; rm -rf $T/ovs; OVS=0
 }
 ovs_run() {
   mkns
   [ $1 != tap ] && mkveth
   ovs_start
-  ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+  ovs-vsctl add-br ${P}br -- set bridge ${P}br datapath_type=netdev
   case $1 in
-  system) ovs-vsctl add-port br0 ${P}ha -- add-port br0 ${P}hb ;;
-  afxdp) ovs-vsctl add-port br0 ${P}ha -- set interface ${P}ha type=afxdp options:xdp-mode=native \
-           -- add-port br0 ${P}hb -- set interface ${P}hb type=afxdp options:xdp-mode=native ;;
-  tap) ovs-vsctl add-port br0 ${P}ta -- set interface ${P}ta type=tap -- add-port br0 ${P}tb -- set interface ${P}tb type=tap
+  system) ovs-vsctl add-port ${P}br ${P}ha -- add-port ${P}br ${P}hb ;;
+  afxdp) ovs-vsctl add-port ${P}br ${P}ha -- set interface ${P}ha type=afxdp options:xdp-mode=native \
+           -- add-port ${P}br ${P}hb -- set interface ${P}hb type=afxdp options:xdp-mode=native ;;
+  tap) ovs-vsctl add-port ${P}br ${P}ta -- set interface ${P}ta type=tap -- add-port ${P}br ${P}tb -- set interface ${P}tb type=tap
        sleep 0.5; movetaps ;;
   esac
   sleep 2 # afxdp ports take a moment to come up in OVS

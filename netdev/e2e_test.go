@@ -184,3 +184,24 @@ func TestLinkDown(t *testing.T) {
 	waitUp(true)
 	ping(t, a, b.ip)
 }
+
+// TestLocalPort: the bridge's LOCAL port as an internal interface (moved
+// into a namespace here, so no address is configured on the host) reaches
+// a system port through NORMAL.
+func TestLocalPort(t *testing.T) {
+	needRoot(t)
+	sw := newSwitch(t, datapath.FailStandalone)
+	b := sw.dp.Bridge(sw.br)
+	if err := sw.pl.AttachLocal(sw.dp, b); err != nil {
+		t.Fatal(err)
+	}
+	ns := newNS(t)
+	sh(t, "ip", "link", "set", sw.br, "netns", ns)
+	local := endpoint{ns: ns, ifname: sw.br, ip: "10.200.22.1"}
+	configure(t, local, "10.200.22.1/24", "")
+	peer, dev := systemPort(t, "10.200.22.2/24", "")
+	sw.add(t, "peer", 1, 0, dev)
+	ping(t, local, peer.ip)
+	ping(t, peer, local.ip)
+	checkCounters(t, b.Local, local)
+}

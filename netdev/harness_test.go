@@ -201,7 +201,7 @@ func newSwitch(t testing.TB, mode datapath.FailMode) *testSwitch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &testSwitch{dp: datapath.New(), pl: pl, br: fmt.Sprintf("gvst%d", uniq())}
+	s := &testSwitch{dp: datapath.New(), pl: pl, br: fmt.Sprintf("gvst%d-%d", os.Getpid()%100000, uniq())}
 	if _, err := s.dp.AddBridge(s.br, mode); err != nil {
 		t.Fatal(err)
 	}

@@ -276,3 +276,26 @@ func (pp *Polled) Close() error {
 
 // Unwrap returns the device pp polls.
 func (pp *Polled) Unwrap() datapath.BatchDevice { return pp.BatchDevice }
+
+// AttachLocal gives bridge b's LOCAL port a host interface: an internal
+// (TAP) device named after the bridge, as Open vSwitch creates for every
+// bridge. Call it right after Datapath.AddBridge, before the bridge has
+// other ports: Local.Dev is set without synchronisation, which is only
+// safe while no packet can reach LOCAL.
+func (pl *Poller) AttachLocal(dp *datapath.Datapath, b *datapath.Bridge) error {
+	if b.Local.Dev != nil {
+		return errors.New("bridge " + b.Name + ": LOCAL already has a device")
+	}
+	dev, err := OpenInternal(b.Name)
+	if err != nil {
+		return err
+	}
+	pp := pl.Wrap(dev)
+	b.Local.MTU = dev.MTU()
+	if err := pp.Attach(dp, b.Local); err != nil {
+		dev.Close()
+		return err
+	}
+	b.Local.Dev = pp
+	return nil
+}
