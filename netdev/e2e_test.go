@@ -76,12 +76,13 @@ var kinds = []struct {
 
 // TestNormal joins two namespaces through a standalone bridge (NORMAL) on
 // access ports of VLAN 100: ping both ways, a 12 MiB TCP transfer, and
-// port counters equal to the kernel's.
+// port counters equal to the kernel's. Two polling threads, so each
+// port's output is sent from the other port's thread.
 func TestNormal(t *testing.T) {
 	needRoot(t)
 	for i, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
-			sw := newSwitch(t, datapath.FailStandalone)
+			sw := newSwitchPMDs(t, datapath.FailStandalone, 2)
 			net := fmt.Sprintf("10.200.%d.", 10+i)
 			a, da := k.attach(t, net+"1/24", "")
 			b, db := k.attach(t, net+"2/24", "")

@@ -197,7 +197,14 @@ type testSwitch struct {
 
 func newSwitch(t testing.TB, mode datapath.FailMode) *testSwitch {
 	t.Helper()
-	pl, err := netdev.NewPoller(1, 0)
+	return newSwitchPMDs(t, mode, 1)
+}
+
+// newSwitchPMDs is newSwitch with pmds polling threads: ports are spread
+// over them, so output crosses threads.
+func newSwitchPMDs(t testing.TB, mode datapath.FailMode, pmds int) *testSwitch {
+	t.Helper()
+	pl, err := netdev.NewPoller(pmds, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
