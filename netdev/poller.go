@@ -115,12 +115,23 @@ type linkWatcher interface {
 // output to a port whose link is down is dropped as port down).
 const linkCheck = time.Second
 
+// checkLinks refreshes link state and folds what the device dropped
+// before gvs saw it (ring overruns, oversize or truncated frames) into the
+// port's rx drop counter, as dump-ports reports it.
 func (m *pmd) checkLinks() {
 	for _, pp := range m.ports {
-		if lw, ok := pp.BatchDevice.(linkWatcher); ok && !pp.dead {
+		if pp.dead {
+			continue
+		}
+		if lw, ok := pp.BatchDevice.(linkWatcher); ok {
 			if up, known := lw.LinkUp(); known {
 				pp.port.Up.Store(up)
 			}
+		}
+		st := pp.BatchDevice.DeviceStats()
+		if d := st.RxDropped + st.RxOversize; d > pp.devDrops {
+			pp.port.Stats.RxDropped.Add(d - pp.devDrops)
+			pp.devDrops = d
 		}
 	}
 }
@@ -212,6 +223,8 @@ type Polled struct {
 	port  *datapath.Port
 	w     *datapath.Worker
 	dead  bool // owned by the PMD: stopped polling after POLLHUP
+
+	devDrops uint64 // device drops already added to the port's counters
 }
 
 // Wrap returns dev as a device that pl polls once its port is attached.
