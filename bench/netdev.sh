@@ -80,16 +80,16 @@ addrs() {
 rxb() { ip netns exec $NB cat /sys/class/net/$IFB/statistics/rx_packets; }
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }   # utime+stime, clock ticks
 
-measure() { # $1 = switch pid; prints "pps ns_per_pkt"
-  local dmac r0 c0 r1 c1 hz
+measure() { # $1 = switch pid; prints "pps ns_per_pkt offered_pps"
+  local dmac r0 c0 r1 c1 hz sent
   hz=$(getconf CLK_TCK)
   dmac=$(ip netns exec $NB cat /sys/class/net/$IFB/address)
   r0=$(rxb); c0=$(cpu $1)
-  ip netns exec $NA taskset -c 0 $BLAST -i $IFA -dmac $dmac -src 10.200.77.1 -dst 10.200.77.99 -t ${DURATION}s >/dev/null
+  sent=$(ip netns exec $NA taskset -c 0 $BLAST -i $IFA -dmac $dmac -src 10.200.77.1 -dst 10.200.77.99 -t ${DURATION}s)
   sleep 0.3
   r1=$(rxb); c1=$(cpu $1)
-  awk -v r=$((r1-r0)) -v c=$((c1-c0)) -v d=$DURATION -v hz=$hz \
-    'BEGIN { printf "%d %.0f\n", r/d, (r>0 ? c/hz*1e9/r : 0) }'
+  awk -v r=$((r1-r0)) -v c=$((c1-c0)) -v d=$DURATION -v hz=$hz -v s=$sent \
+    'BEGIN { printf "%d %.0f %d\n", r/d, (r>0 ? c/hz*1e9/r : 0), s/d }'
 }
 
 gvs_run() { # $1 = kind; the result line goes to fd 3, everything else to stderr
@@ -168,13 +168,13 @@ inner_cleanup() {
 }
 
 declare -A RES CPUR
-printf "%-8s %-6s %12s %12s\n" kind switch pps ns/pkt-CPU
+printf "%-8s %-6s %12s %12s %12s\n" kind switch pps ns/pkt-CPU offered-pps
 for round in $(seq $ROUNDS); do
   for k in $KINDS; do
     for s in $SWITCHES; do
       if ! ( trap inner_cleanup EXIT; ${s}_run $k 3>$T/result 1>&2 ); then echo "$k $s: failed" >&2; teardown; continue; fi
-      read -r pps ns < $T/result
-      printf "%-8s %-6s %12d %12d\n" $k $s $pps $ns
+      read -r pps ns offered < $T/result
+      printf "%-8s %-6s %12d %12d %12d\n" $k $s $pps $ns $offered
       RES[$k/$s]="${RES[$k/$s]:-} $pps"; CPUR[$k/$s]="${CPUR[$k/$s]:-} $ns"
     done
   done
