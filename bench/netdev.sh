@@ -111,6 +111,7 @@ Y
   esac
   addrs
   measure $GVSD_PID >&3
+  [ -n "${DUMP:-}" ] && $C dump-ports ${P}br >&2
   kill $GVSD_PID; wait $GVSD_PID 2>/dev/null || true; GVSD_PID=
   teardown
 }
