@@ -29,6 +29,13 @@ import (
 func TestMain(m *testing.M) {
 	// Re-executed inside a namespace by ip netns exec to run ethtool-like
 	// ioctls there (no ethtool binary is needed).
+	if ok, err := vlanHelper(); ok {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv("GVST_HELPER") == "afxdp-open" {
 		// Run with reduced capabilities by TestAFXDPPrivileges.
 		lim := unix.Rlimit{Cur: 64 << 10, Max: 64 << 10}
@@ -111,15 +118,21 @@ type endpoint struct {
 
 func offloadsOff(t testing.TB, ns, ifname string) {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("ip", "netns", "exec", ns, self)
-	cmd.Env = append(os.Environ(), "GVST_HELPER=offloads", "GVST_IF="+ifname)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := helper(ns, "GVST_HELPER=offloads", "GVST_IF="+ifname).CombinedOutput(); err != nil {
 		t.Fatalf("disable offloads on %s in %s: %v\n%s", ifname, ns, err, out)
 	}
+}
+
+// helper is the test binary re-executed in namespace ns with env set, to
+// run one of the helpers of TestMain there.
+func helper(ns string, env ...string) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	cmd := exec.Command("ip", "netns", "exec", ns, self)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
 }
 
 func configure(t testing.TB, e endpoint, cidr, mac string) {
