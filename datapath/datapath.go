@@ -120,11 +120,21 @@ func (dp *Datapath) AddPort(bridge string, p *Port, peerName string) error {
 		}
 		p.peerName = peerName
 	}
+	if bd, ok := p.Dev.(BatchDevice); ok && p.MTU == 0 {
+		p.MTU = bd.MTU()
+	}
 	if err := b.AddPort(p); err != nil {
 		return err
 	}
 	if p.Dev != nil || p.Type == "patch" {
 		p.Up.Store(true)
+	}
+	if a, ok := p.Dev.(Attacher); ok {
+		if err := a.Attach(dp, p); err != nil {
+			p.Up.Store(false)
+			b.RemovePort(p.Name)
+			return fmt.Errorf("add port %s to %s: %w", p.Name, bridge, err)
+		}
 	}
 	if p.Type == "patch" {
 		if q := dp.portByName(peerName); q != nil && q.Type == "patch" && q.peerName == p.Name {

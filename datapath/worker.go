@@ -23,6 +23,7 @@ type Worker struct {
 	scratch   [maxRecirc][]byte
 	recircPkt [maxRecirc]Packet
 	injectBuf []byte
+	stage_    stager // batched output during ReceiveBatch
 
 	// Now returns the current time in unix nanoseconds; replay sets it to
 	// packet timestamps.
@@ -153,6 +154,9 @@ func (w *Worker) transmit(p *Port, frame []byte) {
 		p.Stats.TxPackets.Add(1)
 		p.Stats.TxBytes.Add(uint64(len(frame)))
 		return
+	}
+	if bd, ok := p.Dev.(BatchDevice); ok && w.stage(p, bd, frame) {
+		return // counted when FlushOutput sends it
 	}
 	if err := p.Dev.Send(frame); err != nil {
 		p.Stats.TxDropped.Add(1)

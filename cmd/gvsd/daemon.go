@@ -51,6 +51,8 @@ func deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
 			return datapath.Discard(), nil
 		}
 		return datapath.AppendPcap(p.Options["tx"], func() int64 { return time.Now().UnixNano() })
+	case "tap", "internal", "system", "afxdp":
+		return openNetdev(p)
 	}
 	return nil, fmt.Errorf("port type %q is not supported yet", p.Type)
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/netdev"
+)
+
+// The daemon's kernel-facing ports share one set of polling threads,
+// started with the first such port. GVS_PMDS sets how many (default: one
+// per two CPUs, at least one).
+var (
+	pollerOnce sync.Once
+	poller     *netdev.Poller
+	pollerErr  error
+)
+
+func sharedPoller() (*netdev.Poller, error) {
+	pollerOnce.Do(func() {
+		n := 0
+		if s := os.Getenv("GVS_PMDS"); s != "" {
+			if v, err := strconv.Atoi(s); err == nil {
+				n = v
+			}
+		}
+		poller, pollerErr = netdev.NewPoller(n, 0)
+	})
+	return poller, pollerErr
+}
+
+// openNetdev opens a tap, internal, system or afxdp port. The port's name
+// is the kernel interface's name, as in Open vSwitch.
+func openNetdev(p config.Port) (datapath.Device, error) {
+	pl, err := sharedPoller()
+	if err != nil {
+		return nil, fmt.Errorf("port %s: polling threads: %w", p.Name, err)
+	}
+	var dev datapath.BatchDevice
+	switch p.Type {
+	case "tap":
+		dev, err = netdev.OpenTap(p.Name)
+	case "internal":
+		dev, err = netdev.OpenInternal(p.Name)
+	case "system":
+		dev, err = netdev.OpenSystem(p.Name)
+	case "afxdp":
+		dev, err = openAFXDP(p)
+	default:
+		return nil, fmt.Errorf("port type %q is not supported yet", p.Type)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return pl.Wrap(dev), nil
+}

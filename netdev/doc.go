@@ -1,0 +1,45 @@
+// Package netdev implements gvs's kernel-facing ports and the polling
+// threads that drive them. Every device implements datapath.BatchDevice
+// (defined in datapath, where it is consumed); datapath never imports this
+// package.
+//
+// Port types:
+//
+//   - System: an existing interface through AF_PACKET. TPACKET_V3 receive
+//     ring (8 MiB, 1 ms block timeout) with PACKET_RESERVE headroom so the
+//     datapath pushes VLAN tags and tunnel headers in place; promiscuous;
+//     PACKET_IGNORE_OUTGOING (and a PACKET_OUTGOING filter) so gvs never
+//     re-receives what it sent; the VLAN tag the kernel strips is put back
+//     from the ring header; partial checksums (TP_STATUS_CSUMNOTREADY) are
+//     completed in software. Transmit: sendmmsg per batch, write per frame,
+//     PACKET_QDISC_BYPASS. Frames stay in the host stack too.
+//   - AFXDP: an existing interface through AF_XDP. An XDP program built
+//     with cilium/ebpf's asm redirects by rx_queue_index into an XSKMAP
+//     and passes to the stack when a queue has no socket; native attach
+//     first, generic as fallback; one socket per RX queue sharing one
+//     UMEM; zero-copy bind with copy fallback. Received frames are handed
+//     to the datapath in place in the UMEM (no copy out). Close detaches
+//     the BPF link and frees everything.
+//   - Tap: a TAP device (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR), written on
+//     x/sys/unix because songgao/water has no IFF_VNET_HDR, no
+//     multi-queue and always rewrites the persist flag. Offloads are off
+//     (TUNSETOFFLOAD 0): the kernel segments a VM's or namespace's TCP and
+//     finishes checksums before gvs reads it, so gvs never receives - and
+//     so never puts on a wire - a frame larger than the MTU. The virtio
+//     header is still honoured (NEEDS_CSUM completed, GSO frames dropped
+//     and counted). Internal is a Tap that gvs creates and brings up for
+//     the host.
+//
+// Threads: a Poller is a fixed set of PMD goroutines, each locked to an OS
+// thread, each owning the receive side of its ports and one
+// datapath.Worker per datapath. A PMD receives up to 64 frames per port,
+// runs them to completion with Worker.ReceiveBatch (output is staged per
+// output port and sent with one SendBatch per batch), releases them, and
+// after 50µs without traffic sleeps in poll(2) on its ports' descriptors
+// and an eventfd for control. Output to a port another PMD owns calls that
+// device's Send/SendBatch directly: system and tap transmit is a system
+// call the kernel serialises, AF_XDP transmit takes a per-port lock once
+// per batch; there is no lock per packet and no cross-thread ring.
+// Removing a port runs a no-op on every PMD before its device is closed,
+// so no batch can still be using it.
+package netdev
