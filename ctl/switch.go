@@ -82,12 +82,13 @@ func (s *Server) portList(b *datapath.Bridge) []*ctlpb.Port {
 		if p == b.Local {
 			continue
 		}
-		pp := &ctlpb.Port{Name: p.Name, Ofport: uint32(p.OFPort), Type: p.Type, VlanMode: p.VLANMode.String(), Bridge: b.Name}
-		if p.HasTag {
-			t := uint32(p.Tag)
+		mode, tag, hasTag, trunks := p.VLAN()
+		pp := &ctlpb.Port{Name: p.Name, Ofport: uint32(p.OFPort), Type: p.Type, VlanMode: mode.String(), Bridge: b.Name}
+		if hasTag {
+			t := uint32(tag)
 			pp.Tag = &t
 		}
-		for _, v := range p.Trunks() {
+		for _, v := range trunks {
 			pp.Trunks = append(pp.Trunks, uint32(v))
 		}
 		if pc, ok := s.ports[p.Name]; ok {
@@ -208,6 +209,18 @@ func (s *Server) SetPort(_ context.Context, r *ctlpb.SetPortRequest) (*ctlpb.Set
 		return nil, invalid("%v", err)
 	}
 	pc.OFPort = uint16(p.OFPort)
+	if pc.Type == old.Type && maps.Equal(pc.Options, old.Options) {
+		// Only VLAN settings change (Neutron tags a port right after
+		// adding it): keep the device, which may be a VM's tap.
+		mode, tag, hasTag, err := datapath.VLANOf(pc)
+		if err != nil {
+			return nil, invalid("%v", err)
+		}
+		p.SetVLAN(mode, tag, hasTag, pc.Trunks)
+		s.ports[r.Name] = pc
+		s.log.Debug("port VLAN changed", zap.String("port", r.Name))
+		return &ctlpb.SetPortResponse{}, s.save()
+	}
 	if err := s.dp.DelPort(r.Name); err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}

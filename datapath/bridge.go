@@ -67,6 +67,7 @@ func newBridge(name string, mode FailMode, now time.Time) *Bridge {
 	b := &Bridge{Name: name, FailMode: mode, Flows: flowtable.NewTables(), FDB: fdb.New(0, 0)}
 	b.Local = &Port{Name: name, OFPort: flowtable.PortLocal, Type: "internal", Bridge: b}
 	b.Local.Up.Store(true)
+	b.Local.publishVLAN()
 	b.publish([]*Port{b.Local})
 	if mode == FailStandalone {
 		f := &flowtable.Flow{Priority: 0, Actions: []flowtable.Action{flowtable.Output{Port: flowtable.PortNormal}}}
@@ -135,6 +136,7 @@ func (b *Bridge) AddPort(p *Port) error {
 		return fmt.Errorf("bridge %s: port %q: ofport %d is taken by %q", b.Name, p.Name, p.OFPort, q.Name)
 	}
 	p.Bridge = b
+	p.publishVLAN()
 	list := append(append([]*Port(nil), cur.list...), p)
 	b.publish(list)
 	return nil

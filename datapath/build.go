@@ -74,23 +74,32 @@ func (dp *Datapath) Load(cfg *config.Config, open DeviceOpener) error {
 // NewPort makes a Port (without device) from its configuration.
 func NewPort(pc config.Port) (*Port, error) {
 	p := &Port{Name: pc.Name, OFPort: flowtable.Port(pc.OFPort), Type: pc.Type}
-	if pc.Tag != nil {
-		p.Tag, p.HasTag = *pc.Tag, true
+	mode, tag, hasTag, err := VLANOf(pc)
+	if err != nil {
+		return nil, err
 	}
+	p.VLANMode, p.Tag, p.HasTag = mode, tag, hasTag
 	p.SetTrunks(pc.Trunks)
+	return p, nil
+}
+
+// VLANOf resolves a port configuration's VLAN settings as OVSDB does: an
+// explicit vlan_mode, else access when only a tag is set, else trunk.
+func VLANOf(pc config.Port) (mode VLANMode, tag uint16, hasTag bool, err error) {
+	if pc.Tag != nil {
+		tag, hasTag = *pc.Tag, true
+	}
 	switch {
 	case pc.VLANMode != "":
-		m, err := ParseVLANMode(pc.VLANMode)
-		if err != nil {
-			return nil, fmt.Errorf("port %s: %w", pc.Name, err)
+		if mode, err = ParseVLANMode(pc.VLANMode); err != nil {
+			return 0, 0, false, fmt.Errorf("port %s: %w", pc.Name, err)
 		}
-		p.VLANMode = m
-	case p.HasTag && len(pc.Trunks) == 0:
-		p.VLANMode = VLANAccess
+	case hasTag && len(pc.Trunks) == 0:
+		mode = VLANAccess
 	default:
-		p.VLANMode = VLANTrunk
+		mode = VLANTrunk
 	}
-	return p, nil
+	return mode, tag, hasTag, nil
 }
 
 // LoadFlowFile adds the flows of an ovs-ofctl add-flows file to a bridge,

@@ -107,3 +107,39 @@ func TestNormalAgeing(t *testing.T) {
 		t.Fatalf("after ageing the MAC must flood to p1 and p3, got %v", vids(got))
 	}
 }
+
+// TestSetVLANInPlace retags an attached port, as ovs-vsctl set port does
+// and Neutron's agent does right after adding a port: the same device keeps
+// forwarding, NORMAL uses the new VLAN at once, and what was learned on the
+// port is forgotten.
+func TestSetVLANInPlace(t *testing.T) {
+	s := newSwitch(t)
+	b := s.bridge("br0", FailStandalone)
+	vm := s.port("br0", "vm:1")
+	s.port("br0", "a10:2,tag=10")
+	s.port("br0", "a20:3,tag=20")
+	mac := func(i byte) net.HardwareAddr { return net.HardwareAddr{2, 0, 0, 0, 0, i} }
+	pkt := func(src net.HardwareAddr) []byte {
+		return frame(t, src, macBC, -1, append([]gopacket.SerializableLayer{ipv4(ipVM, ipB, layers.IPProtocolUDP)}, udp(1, 2)...)...)
+	}
+	dev := vm.Dev
+	vm.SetVLAN(VLANAccess, 10, true, nil)
+	s.send("vm", pkt(mac(1)))
+	if got := vids(s.got()); len(got) != 1 || len(got["a10"]) != 1 {
+		t.Fatalf("after tag=10, a broadcast reached %v, want a10 only", got)
+	}
+	if b.FDB.Len() != 1 {
+		t.Fatalf("fdb has %d entries, want the VM's MAC", b.FDB.Len())
+	}
+	vm.SetVLAN(VLANAccess, 20, true, nil)
+	if b.FDB.Len() != 0 {
+		t.Errorf("retagging kept %d MACs learned on the port", b.FDB.Len())
+	}
+	s.send("vm", pkt(mac(1)))
+	if got := vids(s.got()); len(got) != 1 || len(got["a20"]) != 1 {
+		t.Fatalf("after tag=20, a broadcast reached %v, want a20 only", got)
+	}
+	if mode, tag, has, _ := vm.VLAN(); mode != VLANAccess || tag != 20 || !has || vm.Dev != dev || b.Port(1) != vm {
+		t.Errorf("VLAN() = %v %d %v, device kept %v, port kept %v", mode, tag, has, vm.Dev == dev, b.Port(1) == vm)
+	}
+}

@@ -63,10 +63,13 @@ type Port struct {
 	OFPort flowtable.Port
 	Type   string // pcap, patch, internal, tap, afxdp, system
 
+	// The VLAN configuration the port is attached with (SetVLAN changes
+	// it later; VLAN reports the current one).
 	VLANMode VLANMode
 	Tag      uint16     // access or native VLAN; meaningful when HasTag
 	HasTag   bool       // a tag is configured
 	trunks   [64]uint64 // bitmap of allowed VLANs; all zero = all VLANs
+	vlan     atomic.Pointer[vlanConfig]
 	NoFlood  bool
 
 	peer     atomic.Pointer[Port] // other end of a patch port, once both exist
@@ -85,70 +88,116 @@ type Port struct {
 // Peer returns the other end of a patch port, or nil while it is missing.
 func (p *Port) Peer() *Port { return p.peer.Load() }
 
-// SetTrunks sets the trunk VLANs; an empty list means all VLANs.
-func (p *Port) SetTrunks(vlans []uint16) {
-	p.trunks = [64]uint64{}
+// SetTrunks sets the trunk VLANs of a port that is not attached yet; an
+// empty list means all VLANs.
+func (p *Port) SetTrunks(vlans []uint16) { p.trunks = trunkBitmap(vlans) }
+
+func trunkBitmap(vlans []uint16) (b [64]uint64) {
 	for _, v := range vlans {
-		p.trunks[v/64&63] |= 1 << (v % 64)
+		b[v/64&63] |= 1 << (v % 64)
 	}
+	return b
+}
+
+// vlanConfig is a port's VLAN configuration as NORMAL reads it: published
+// whole, so it can change while the port forwards.
+type vlanConfig struct {
+	mode   VLANMode
+	tag    uint16
+	hasTag bool
+	trunks [64]uint64 // bitmap of allowed VLANs; all zero = all VLANs
+}
+
+// publishVLAN makes the VLANMode, Tag, HasTag and trunk fields the live
+// configuration; attaching the port does it.
+func (p *Port) publishVLAN() {
+	p.vlan.Store(&vlanConfig{mode: p.VLANMode, tag: p.Tag, hasTag: p.HasTag, trunks: p.trunks})
+}
+
+func (p *Port) vlanNow() *vlanConfig {
+	if c := p.vlan.Load(); c != nil {
+		return c
+	}
+	p.publishVLAN() // a port used before it was attached (tests)
+	return p.vlan.Load()
+}
+
+// SetVLAN changes the VLAN configuration of an attached port in place, as
+// ovs-vsctl set port does: the device stays open and NORMAL's next decision
+// uses the new settings. What NORMAL learned on the port is forgotten.
+func (p *Port) SetVLAN(mode VLANMode, tag uint16, hasTag bool, trunks []uint16) {
+	p.vlan.Store(&vlanConfig{mode: mode, tag: tag, hasTag: hasTag, trunks: trunkBitmap(trunks)})
+	if p.Bridge != nil {
+		p.Bridge.FDB.FlushPort(uint32(p.OFPort))
+	}
+}
+
+// VLAN returns the port's current VLAN configuration (trunks nil = all).
+func (p *Port) VLAN() (mode VLANMode, tag uint16, hasTag bool, trunks []uint16) {
+	c := p.vlanNow()
+	for v := 0; v < 4096; v++ {
+		if c.trunks[v/64]&(1<<(v%64)) != 0 {
+			trunks = append(trunks, uint16(v))
+		}
+	}
+	return c.mode, c.tag, c.hasTag, trunks
 }
 
 // Trunks returns the configured trunk VLANs (nil = all).
 func (p *Port) Trunks() []uint16 {
-	var vs []uint16
-	for v := 0; v < 4096; v++ {
-		if p.trunks[v/64]&(1<<(v%64)) != 0 {
-			vs = append(vs, uint16(v))
-		}
-	}
-	return vs
+	_, _, _, t := p.VLAN()
+	return t
 }
 
-func (p *Port) trunksAll() bool { return p.trunks == [64]uint64{} }
+func (c *vlanConfig) trunksAll() bool { return c.trunks == [64]uint64{} }
 
 // includesVLAN reports whether NORMAL may send frames of vlan to this port
 // (OVS: the port's VLAN set).
-func (p *Port) includesVLAN(vlan uint16) bool {
-	switch p.VLANMode {
+func (p *Port) includesVLAN(vlan uint16) bool { return p.vlanNow().includes(vlan) }
+
+func (c *vlanConfig) includes(vlan uint16) bool {
+	switch c.mode {
 	case VLANAccess:
-		return vlan == p.Tag
+		return vlan == c.tag
 	case VLANNativeTagged, VLANNativeUntagged:
-		if vlan == p.Tag {
+		if vlan == c.tag {
 			return true
 		}
 	}
-	return p.trunksAll() || p.trunks[vlan/64&63]&(1<<(vlan%64)) != 0
+	return c.trunksAll() || c.trunks[vlan/64&63]&(1<<(vlan%64)) != 0
 }
 
 // inputVLAN maps the VID a frame arrived with (0 = untagged or priority
 // tagged) to the NORMAL VLAN, or false if the port does not accept it.
 func (p *Port) inputVLAN(vid uint16) (uint16, bool) {
-	switch p.VLANMode {
+	c := p.vlanNow()
+	switch c.mode {
 	case VLANAccess:
 		if vid != 0 {
 			return 0, false
 		}
-		return p.Tag, true
+		return c.tag, true
 	case VLANNativeTagged, VLANNativeUntagged:
 		if vid == 0 {
-			return p.Tag, true
+			return c.tag, true
 		}
 	}
-	if vid == 0 && !p.trunksAll() && p.trunks[0]&1 == 0 {
+	if vid == 0 && !c.trunksAll() && c.trunks[0]&1 == 0 {
 		// Untagged frames are VLAN 0 on a trunk, which must be listed.
 		return 0, false
 	}
-	return vid, p.includesVLAN(vid)
+	return vid, c.includes(vid)
 }
 
 // outputVID is the VID NORMAL tags frames of vlan with on this port; 0 =
 // untagged.
 func (p *Port) outputVID(vlan uint16) uint16 {
-	switch p.VLANMode {
+	c := p.vlanNow()
+	switch c.mode {
 	case VLANAccess:
 		return 0
 	case VLANNativeUntagged:
-		if vlan == p.Tag {
+		if vlan == c.tag {
 			return 0
 		}
 	}
