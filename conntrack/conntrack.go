@@ -308,17 +308,11 @@ func (t *Tracker) process(sh *shard, a *flowtable.CT, p *pkt, prev uint32, zone 
 			res = t.otherUpdate(c, p, d, now)
 		}
 		switch res {
-		case updValid:
+		case updValid, updValidNew:
 			st := uint32(StateTrk | StateEst)
-			if d == 1 {
-				st |= StateRpl
+			if res == updValidNew {
+				st = StateTrk | StateNew
 			}
-			if a.Commit {
-				t.exec(c, a)
-			}
-			return st, c.mark, c.label
-		case updValidNew:
-			st := uint32(StateTrk | StateNew)
 			if d == 1 {
 				st |= StateRpl
 			}
