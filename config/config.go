@@ -46,8 +46,11 @@ type Config struct {
 	Metrics     string    `yaml:"metrics"`      // Prometheus listen address; "" = disabled
 	Log         LogConfig `yaml:"log"`
 	StateDir    string    `yaml:"state_dir"` // where state persists; "" = nowhere
-	Conntrack   Conntrack `yaml:"conntrack"` // connection tracker limits and timeouts
-	Bridges     []Bridge  `yaml:"bridges"`
+	// LocalPorts gives every bridge's LOCAL port a host interface named
+	// after the bridge (an internal TAP), as Open vSwitch does.
+	LocalPorts bool      `yaml:"local_ports"`
+	Conntrack  Conntrack `yaml:"conntrack"` // connection tracker limits and timeouts
+	Bridges    []Bridge  `yaml:"bridges"`
 }
 
 // LogConfig configures the daemon's logger.

@@ -37,11 +37,9 @@ func (l *loader) conntrack(n *yaml.Node, c *Conntrack) error {
 			c.MaxEntries = int(i)
 			return err
 		case "conntrack.tcp_liberal":
-			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
-				return l.errAt(v, key, "%s: want true or false, not %s", key, describe(v))
-			}
-			c.TCPLiberal = v.Value == "true" || v.Value == "True" || v.Value == "TRUE" || v.Value == "yes" || v.Value == "on"
-			return nil
+			var err error
+			c.TCPLiberal, err = l.boolean(key, v)
+			return err
 		case "conntrack.zone_limits":
 			return l.zoneLimits(v, c)
 		case "conntrack.timeouts":

@@ -118,6 +118,15 @@ func (l *loader) str(key string, v *yaml.Node) (string, error) {
 	return v.Value, nil
 }
 
+func (l *loader) boolean(key string, v *yaml.Node) (bool, error) {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+		return false, l.errAt(v, key, "%s: want true or false, not %s", key, describe(v))
+	}
+	var b bool
+	err := v.Decode(&b)
+	return b, err
+}
+
 func (l *loader) integer(key string, v *yaml.Node, lo, hi int64) (int64, error) {
 	if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
 		return 0, l.errAt(v, key, "%s: want an integer, not %s", key, describe(v))
@@ -152,7 +161,7 @@ func (l *loader) config(root *yaml.Node, cfg *Config) error {
 		}
 		doc = doc.Content[0]
 	}
-	known := []string{"socket", "socket_group", "metrics", "log", "state_dir", "conntrack", "bridges"}
+	known := []string{"socket", "socket_group", "metrics", "log", "state_dir", "local_ports", "conntrack", "bridges"}
 	err := l.fields(doc, "the configuration", known, func(key string, k, v *yaml.Node) error {
 		var err error
 		switch key {
@@ -166,6 +175,8 @@ func (l *loader) config(root *yaml.Node, cfg *Config) error {
 			cfg.Metrics, err = l.str(key, v)
 		case "state_dir":
 			cfg.StateDir, err = l.str(key, v)
+		case "local_ports":
+			cfg.LocalPorts, err = l.boolean(key, v)
 		case "log":
 			err = l.log(v, &cfg.Log)
 		case "conntrack":

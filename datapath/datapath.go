@@ -14,6 +14,9 @@ import (
 type Datapath struct {
 	// Conntrack runs ct actions; nil drops packets that reach ct().
 	Conntrack Conntrack
+	// OnBridge, when set, runs for every new bridge before it has ports;
+	// the daemon uses it to give LOCAL a host interface.
+	OnBridge func(*Bridge)
 	// Clock stamps flows added by configuration (nil: time.Now). Offline
 	// replay sets it to the time of the first frame, so durations, ages and
 	// timeouts all run on the frames' clock.
@@ -61,6 +64,9 @@ func (dp *Datapath) AddBridge(name string, mode FailMode) (*Bridge, error) {
 		return nil, fmt.Errorf("add bridge %s: a bridge or port with that name exists", name)
 	}
 	b := newBridge(name, mode, dp.now())
+	if dp.OnBridge != nil {
+		dp.OnBridge(b)
+	}
 	list := append(append([]*Bridge(nil), dp.Bridges()...), b)
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	dp.bridges.Store(&list)

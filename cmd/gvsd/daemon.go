@@ -79,6 +79,13 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	ct.Start(10 * time.Second) // expire idle connections
 	defer ct.Close()
 	dp.Conntrack = ct
+	if cfg.LocalPorts {
+		dp.OnBridge = func(b *datapath.Bridge) {
+			if err := attachLocal(dp, b); err != nil {
+				log.Warn("LOCAL port has no host interface", zap.String("bridge", b.Name), zap.Error(err))
+			}
+		}
+	}
 	var store *ctl.StateStore
 	if cfg.StateDir != "" {
 		if store, err = ctl.OpenState(cfg.StateDir); err != nil {

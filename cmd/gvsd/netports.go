@@ -58,3 +58,13 @@ func openNetdev(p config.Port) (datapath.Device, error) {
 	}
 	return pl.Wrap(dev), nil
 }
+
+// attachLocal gives bridge b's LOCAL port a host interface named after the
+// bridge, as Open vSwitch does for every bridge.
+func attachLocal(dp *datapath.Datapath, b *datapath.Bridge) error {
+	pl, err := sharedPoller()
+	if err != nil {
+		return fmt.Errorf("polling threads: %w", err)
+	}
+	return pl.AttachLocal(dp, b)
+}

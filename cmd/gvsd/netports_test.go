@@ -89,6 +89,7 @@ func TestDaemonNetPorts(t *testing.T) {
 	cfg := fmt.Sprintf(`socket: %s
 metrics: ""
 log: {level: warn, format: console}
+local_ports: true
 bridges:
   - name: gvst%d
     ports:
@@ -126,6 +127,22 @@ bridges:
 	br := fmt.Sprintf("gvst%d", pid)
 	ctl := func(args ...string) string {
 		return run(append([]string{filepath.Join(dir, "gvsctl"), "--socket", sock}, args...)...)
+	}
+	// local_ports: every bridge's LOCAL port is a host interface named
+	// after the bridge, from the configuration and from add-br, and it
+	// goes with del-br.
+	if out, err := exec.Command("ip", "link", "show", br).CombinedOutput(); err != nil {
+		t.Fatalf("bridge %s has no host interface for LOCAL: %v\n%s", br, err, out)
+	}
+	extra := fmt.Sprintf("gvsx%d", pid)
+	ctl("add-br", extra)
+	if out, err := exec.Command("ip", "link", "show", extra).CombinedOutput(); err != nil {
+		t.Fatalf("add-br %s made no host interface: %v\n%s", extra, err, out)
+	}
+	ctl("del-br", extra)
+	if err := exec.Command("ip", "link", "show", extra).Run(); err == nil {
+		t.Errorf("del-br %s left its host interface behind", extra)
+		exec.Command("ip", "link", "del", extra).Run()
 	}
 	ctl("add-port", br, lk("tb"), "type=tap", "ofport=2", "tag=10")
 	run("ip", "link", "set", lk("tb"), "netns", ns("b"))
