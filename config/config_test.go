@@ -360,3 +360,16 @@ func FuzzLoad(f *testing.F) {
 		_, _ = Parse(data, filepath.Join(t.TempDir(), "c.yaml"))
 	})
 }
+
+func TestLocalPorts(t *testing.T) {
+	if Default().LocalPorts {
+		t.Error("the embedded default gives LOCAL ports host interfaces; it should not")
+	}
+	cfg, err := Parse([]byte("local_ports: true\nbridges: [{name: br0}]\n"), "x.yaml")
+	if err != nil || !cfg.LocalPorts {
+		t.Fatalf("local_ports: true gave %v, %v", cfg, err)
+	}
+	if _, err := Parse([]byte("local_ports: sometimes\n"), "x.yaml"); err == nil || !strings.Contains(err.Error(), "local_ports: want true or false") {
+		t.Errorf("local_ports: sometimes: error %v", err)
+	}
+}
