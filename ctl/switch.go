@@ -156,8 +156,13 @@ func (s *Server) addPort(bridge string, pc config.Port) error {
 func (s *Server) DelPort(_ context.Context, r *ctlpb.DelPortRequest) (*ctlpb.DelPortResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dp.PortByName(r.Name) == nil && r.IfExists {
+	p := s.dp.PortByName(r.Name)
+	if p == nil && r.IfExists {
 		return &ctlpb.DelPortResponse{}, nil
+	}
+	if p != nil && r.Bridge != "" && p.Bridge.Name != r.Bridge {
+		// As ovs-vsctl del-port BRIDGE PORT.
+		return nil, status.Errorf(codes.NotFound, "bridge %s does not have a port %s (it is on %s)", r.Bridge, r.Name, p.Bridge.Name)
 	}
 	if err := s.dp.DelPort(r.Name); err != nil {
 		return nil, status.Error(codes.NotFound, err.Error())
@@ -168,7 +173,8 @@ func (s *Server) DelPort(_ context.Context, r *ctlpb.DelPortRequest) (*ctlpb.Del
 }
 
 // SetPort changes a port's VLAN settings or options (ovs-vsctl set Port).
-// The port is re-created with the new settings; its OpenFlow number stays.
+// VLAN settings change in place; a change of options re-creates the port's
+// device. Its OpenFlow number stays.
 func (s *Server) SetPort(_ context.Context, r *ctlpb.SetPortRequest) (*ctlpb.SetPortResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

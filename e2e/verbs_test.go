@@ -131,7 +131,10 @@ wait:
 		t.Errorf("captured %x, %v; want %x", data, err, bcast)
 	}
 
-	// Deletions.
+	// Deletions. del-port BRIDGE PORT refuses a port of another bridge.
+	if _, errOut, err := d.gvsctlErr("del-port", "no-such-br", "p3"); err == nil || !strings.Contains(errOut, "does not have a port p3") {
+		t.Errorf("del-port on the wrong bridge: %v %s", err, errOut)
+	}
 	d.ctl("del-port", "br0", "p3")
 	d.ctl("del-port", "--if-exists", "p3")
 	if _, errOut, err := d.gvsctlErr("del-port", "p3"); err == nil || !strings.Contains(errOut, "p3") {

@@ -89,7 +89,11 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 	var portIfExists bool
 	delPort := &cobra.Command{Use: "del-port [BRIDGE] PORT", Short: "Delete a port", Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := c.sw.DelPort(ctx(cmd), &ctlpb.DelPortRequest{Name: args[len(args)-1], IfExists: portIfExists})
+			req := &ctlpb.DelPortRequest{Name: args[len(args)-1], IfExists: portIfExists}
+			if len(args) == 2 {
+				req.Bridge = args[0]
+			}
+			_, err := c.sw.DelPort(ctx(cmd), req)
 			return err
 		}}
 	delPort.Flags().BoolVar(&portIfExists, "if-exists", false, "do nothing if the port does not exist")

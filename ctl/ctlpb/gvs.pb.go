@@ -559,6 +559,7 @@ type DelPortRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	IfExists      bool                   `protobuf:"varint,2,opt,name=if_exists,json=ifExists,proto3" json:"if_exists,omitempty"`
+	Bridge        string                 `protobuf:"bytes,3,opt,name=bridge,proto3" json:"bridge,omitempty"` // "" = whichever bridge has the port
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -605,6 +606,13 @@ func (x *DelPortRequest) GetIfExists() bool {
 		return x.IfExists
 	}
 	return false
+}
+
+func (x *DelPortRequest) GetBridge() string {
+	if x != nil {
+		return x.Bridge
+	}
+	return ""
 }
 
 type DelPortResponse struct {
@@ -2808,10 +2816,11 @@ const file_gvs_proto_rawDesc = "" +
 	"\x04port\x18\x02 \x01(\v2\f.gvs.v1.PortR\x04port\x12\x1b\n" +
 	"\tmay_exist\x18\x03 \x01(\bR\bmayExist\")\n" +
 	"\x0fAddPortResponse\x12\x16\n" +
-	"\x06ofport\x18\x01 \x01(\rR\x06ofport\"A\n" +
+	"\x06ofport\x18\x01 \x01(\rR\x06ofport\"Y\n" +
 	"\x0eDelPortRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
-	"\tif_exists\x18\x02 \x01(\bR\bifExists\"\x11\n" +
+	"\tif_exists\x18\x02 \x01(\bR\bifExists\x12\x16\n" +
+	"\x06bridge\x18\x03 \x01(\tR\x06bridge\"\x11\n" +
 	"\x0fDelPortResponse\"\xaf\x02\n" +
 	"\x0eSetPortRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x15\n" +
