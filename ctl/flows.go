@@ -68,6 +68,9 @@ func (s *Server) ModFlows(_ context.Context, r *ctlpb.ModFlowsRequest) (*ctlpb.M
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.sameBridge(b); err != nil {
+		return nil, err
+	}
 	if err := b.Flows.Apply(mods, time.Now()); err != nil {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
@@ -97,6 +100,9 @@ func (s *Server) ReplaceFlows(_ context.Context, r *ctlpb.ReplaceFlowsRequest) (
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.sameBridge(b); err != nil {
+		return nil, err
+	}
 	if err := b.Flows.Replace(flows, time.Now()); err != nil {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
@@ -181,4 +187,14 @@ func (s *Server) DumpTables(_ context.Context, r *ctlpb.DumpTablesRequest) (*ctl
 	}
 	out.Text = text.String()
 	return out, nil
+}
+
+// sameBridge checks, under s.mu, that b is still the bridge of its name:
+// flows are parsed before the lock is taken (a large file must not stall
+// other calls), and the bridge may have been deleted or re-created since.
+func (s *Server) sameBridge(b *datapath.Bridge) error {
+	if s.dp.Bridge(b.Name) != b {
+		return status.Errorf(codes.Aborted, "bridge %s was deleted or re-created meanwhile; try again", b.Name)
+	}
+	return nil
 }

@@ -83,7 +83,7 @@ type stager struct {
 // stage queues frame for p; false if it must be sent directly.
 func (w *Worker) stage(p *Port, dev BatchDevice, frame []byte) bool {
 	s := &w.stage_
-	if !s.active || len(frame) > stageSize {
+	if !s.active {
 		return false
 	}
 	var sp *stagedPort
@@ -92,6 +92,13 @@ func (w *Worker) stage(p *Port, dev BatchDevice, frame []byte) bool {
 			sp = x
 			break
 		}
+	}
+	if len(frame) > stageSize {
+		// Sent directly: what is staged for p goes first, to keep order.
+		if sp != nil && sp.n > 0 {
+			w.flushPort(sp)
+		}
+		return false
 	}
 	if sp == nil {
 		if len(s.ports) == stagePorts {

@@ -1,6 +1,11 @@
 package datapath
 
-import "github.com/gvs-project/gvs/datapath/header"
+import (
+	"encoding/binary"
+	"hash/crc32"
+
+	"github.com/gvs-project/gvs/datapath/header"
+)
 
 // execute applies ops to the packet's frame in order, handing the frame to
 // the output ports as it goes. Set operations rewrite headers in place and
@@ -138,7 +143,9 @@ func (p *Packet) setL4(src, dst uint16) {
 	f := p.Frame()
 	l4 := f[p.l4:]
 	switch uint8(p.Key.Get(fIPProto).Lo) {
-	case protoTCP, protoUDP, protoSCTP:
+	case protoSCTP:
+		p.setSCTPPorts(src, dst)
+	case protoTCP, protoUDP:
 		osrc, odst := be16(l4), be16(l4[2:])
 		if c := p.l4Checksum(); c != nil {
 			sum := header.UpdateChecksum16(be16(c), osrc, src)
@@ -216,4 +223,34 @@ func (p *Packet) setNDTarget(hi, lo uint64) {
 		put16(l4[2:], header.UpdateChecksum32(sum, uint32(old), uint32(w)))
 		put64(at, w)
 	}
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// setSCTPPorts rewrites SCTP ports and updates the packet's CRC32c as Open
+// vSwitch does: by the change in the correct CRC, so a packet whose CRC was
+// wrong stays wrong. The CRC covers the SCTP packet up to the end of the IP
+// payload (not Ethernet padding).
+func (p *Packet) setSCTPPorts(src, dst uint16) {
+	f := p.Frame()
+	end := len(f)
+	switch ip := f[p.l3:]; p.Key.Get(fEthType).Lo {
+	case ethTypeIPv4:
+		end = min(end, p.l3+int(be16(ip[2:])))
+	case ethTypeIPv6:
+		end = min(end, p.l3+40+int(be16(ip[4:])))
+	}
+	if end-p.l4 < 12 {
+		put16(f[p.l4:], src)
+		put16(f[p.l4+2:], dst)
+		return
+	}
+	sh := f[p.l4:end]
+	old := binary.LittleEndian.Uint32(sh[8:])
+	binary.LittleEndian.PutUint32(sh[8:], 0)
+	before := crc32.Checksum(sh, castagnoli)
+	put16(sh, src)
+	put16(sh[2:], dst)
+	after := crc32.Checksum(sh, castagnoli)
+	binary.LittleEndian.PutUint32(sh[8:], old^before^after)
 }

@@ -32,9 +32,11 @@ type xlate struct {
 	now    int64 // unix ns
 	size   int   // frame length, for flow counters
 
-	depth     int
+	depth     int // nesting of resubmits and patch ports (trace indentation)
+	loops     int // resubmits to the same or an earlier table, and patches: the loop bound
 	resubmits int
 	outputs   int
+	forks     int // ct(table=N) copies that resume elsewhere
 	tpid      uint16
 	exit      bool       // stop translating (loop, ct fork)
 	drop      DropReason // why the traversal produced nothing, if it did not
@@ -51,7 +53,7 @@ func (x *xlate) reset(k *flowtable.Key, b *Bridge, size int, now int64) {
 	x.recircs = x.recircs[:0]
 	x.bridge, x.tables = b, b.Flows.Snapshot()
 	x.now, x.size = now, size
-	x.depth, x.resubmits, x.outputs = 0, 0, 0
+	x.depth, x.loops, x.resubmits, x.outputs, x.forks = 0, 0, 0, 0, 0
 	x.tpid = ethTypeVLAN
 	x.exit, x.drop = false, DropNone
 }
@@ -65,7 +67,7 @@ func (x *xlate) run(table uint8) {
 		x.outputs = 0
 		return
 	}
-	if x.outputs > 0 {
+	if x.outputs > 0 || x.forks > 0 {
 		x.drop = DropNone
 	} else if x.drop == DropNone {
 		x.drop = DropNoOutput
@@ -74,16 +76,28 @@ func (x *xlate) run(table uint8) {
 
 // lookup looks the key up in table id and runs the matched flow's actions.
 func (x *xlate) lookup(id uint8) {
+	if f := x.find(id); f != nil {
+		x.runFlow(f, id)
+	}
+}
+
+// find looks the key up in table id and counts the hit.
+func (x *xlate) find(id uint8) *flowtable.Flow {
 	f := x.tables.Lookup(id, &x.key, &x.wc)
 	if f == nil {
 		x.trace.miss(x.depth, id)
 		x.drop = DropTableMiss
-		return
+		return nil
 	}
 	if !x.dryRun {
 		f.Hit(x.size, x.now)
 	}
 	x.trace.flow(x.depth, id, f)
+	return f
+}
+
+// runFlow runs the actions of flow f of table id.
+func (x *xlate) runFlow(f *flowtable.Flow, id uint8) {
 	if len(f.Actions) == 0 {
 		x.drop = DropExplicit
 		return
@@ -92,23 +106,36 @@ func (x *xlate) lookup(id uint8) {
 	x.actions(f.Actions, id)
 }
 
-// recurse runs a resubmit or goto_table into table with in_port set to in
-// (PortInPort = unchanged), within the depth and count limits.
-func (x *xlate) recurse(in flowtable.Port, table uint8) {
-	if x.depth >= maxDepth || x.resubmits >= maxResubmits {
+// recurse runs a resubmit or goto_table from table from into table, with
+// in_port set to in (PortInPort = unchanged) for the lookup only, as Open
+// vSwitch does (the actions see the real in_port). Only going to the same
+// or an earlier table counts against the depth bound, as in OVS; the total
+// number of resubmits is bounded too.
+func (x *xlate) recurse(in flowtable.Port, table, from uint8) {
+	deepens := table <= from
+	if deepens && x.loops >= maxDepth || x.resubmits >= maxResubmits {
 		x.trace.note(x.depth, "over max translation depth or resubmit count: dropping the packet")
 		x.drop, x.exit = DropLoop, true
 		return
 	}
-	x.depth++
 	x.resubmits++
+	if deepens {
+		x.loops++
+	}
+	x.depth++
 	old := x.key.Get(fInPort)
 	if in != flowtable.PortInPort {
 		x.key.Set(fInPort, u64(uint64(in)))
 	}
-	x.lookup(table)
+	f := x.find(table)
 	x.key.Set(fInPort, old)
+	if f != nil {
+		x.runFlow(f, table)
+	}
 	x.depth--
+	if deepens {
+		x.loops--
+	}
 }
 
 // inPort returns the port the key says the packet came in on, or nil.
@@ -133,7 +160,11 @@ func (x *xlate) output(n flowtable.Port) {
 		x.trace.note(x.depth, "no controller channel: packet dropped")
 		x.drop = DropController
 		return
-	case flowtable.PortNone, flowtable.PortTable:
+	case flowtable.PortTable:
+		// Output to TABLE: the packet goes through table 0 again.
+		x.recurse(flowtable.PortInPort, 0, 0)
+		return
+	case flowtable.PortNone:
 		return
 	default:
 		if n == in {
@@ -179,7 +210,7 @@ func (x *xlate) patch(p *Port) {
 		x.drop = DropPortDown
 		return
 	}
-	if x.depth >= maxDepth {
+	if x.loops >= maxDepth {
 		x.drop, x.exit = DropLoop, true
 		return
 	}
@@ -192,14 +223,18 @@ func (x *xlate) patch(p *Port) {
 		k.Set(flowtable.FieldByID(flowtable.FieldReg0+i), flowtable.Value{})
 	}
 	clearCT(k)
-	p.Stats.TxPackets.Add(1)
-	p.Stats.TxBytes.Add(uint64(x.size))
-	peer.Stats.RxPackets.Add(1)
-	peer.Stats.RxBytes.Add(uint64(x.size))
+	if !x.dryRun {
+		p.Stats.TxPackets.Add(1)
+		p.Stats.TxBytes.Add(uint64(x.size))
+		peer.Stats.RxPackets.Add(1)
+		peer.Stats.RxBytes.Add(uint64(x.size))
+	}
 	x.bridge, x.tables = peer.Bridge, peer.Bridge.Flows.Snapshot()
 	x.depth++
+	x.loops++
 	x.trace.bridge(x.bridge)
 	x.lookup(0)
+	x.loops--
 	x.depth--
 	exit := x.exit
 	x.key, x.bridge, x.tables = saved, savedBridge, savedTables

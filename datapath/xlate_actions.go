@@ -26,9 +26,9 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 			if t == flowtable.TableCurrent {
 				t = table
 			}
-			x.recurse(a.InPort, t)
+			x.recurse(a.InPort, t, table)
 		case flowtable.GotoTable:
-			x.recurse(flowtable.PortInPort, a.Table)
+			x.recurse(flowtable.PortInPort, a.Table, table)
 		case flowtable.SetVLANVID:
 			tci := uint16(k.Get(fVLANTCI).Lo)
 			if tci&vlanPresent == 0 {
@@ -80,10 +80,14 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 			}
 			k.Set(f, u64(uint64(a.Port)))
 		case flowtable.DecTTL:
+			if et := k.Get(fEthType).Lo; et != ethTypeIPv4 && et != ethTypeIPv6 {
+				continue // not IP: nothing to decrement, as OVS
+			}
 			ttl := k.Get(fIPTTL).Lo
 			if ttl <= 1 {
+				// OVS stops this flow's actions only; the caller goes on.
 				x.trace.note(x.depth, "dec_ttl: TTL exceeded, packet dropped")
-				x.drop, x.exit = DropTTL, true
+				x.drop = DropTTL
 				return
 			}
 			k.Set(fIPTTL, u64(ttl-1))
@@ -170,6 +174,7 @@ func (x *xlate) conntrack(a flowtable.CT) {
 	x.recircs = append(x.recircs, recirc{key: x.key, ct: a, table: a.Table, bridge: x.bridge})
 	x.ops = append(x.ops, op{kind: opCT, a: uint64(len(x.recircs) - 1)})
 	if a.Table != flowtable.TableCurrent {
+		x.forks++ // the copy resumes in a.Table: not a drop
 		x.trace.recirc(x.depth, a.Table)
 	}
 	// The rest of the actions see an untracked packet (checked against

@@ -99,6 +99,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go expireFlows(ctx, dp, log)
 	if cfg.Metrics != "" {
 		ml, err := net.Listen("tcp", cfg.Metrics)
 		if err != nil {
@@ -145,4 +146,23 @@ func start(srv *ctl.Server, store *ctl.StateStore, cfg *config.Config, log *zap.
 		return srv.SaveState()
 	}
 	return nil
+}
+
+// expireFlows removes flows whose idle or hard timeout has passed (learned
+// flows included), once a second, as ovs-vswitchd does, until ctx ends.
+func expireFlows(ctx context.Context, dp *datapath.Datapath, log *zap.Logger) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			for _, b := range dp.Bridges() {
+				if gone := b.Flows.Expire(now); len(gone) > 0 {
+					log.Debug("flows expired", zap.String("bridge", b.Name), zap.Int("flows", len(gone)))
+				}
+			}
+		}
+	}
 }
