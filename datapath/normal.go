@@ -18,7 +18,7 @@ func (x *xlate) normal() {
 	x.wc.Set(fVLANTCI, fVLANTCI.FullMask())
 
 	dst := k.Get(fEthDst).Lo
-	if dst&^0xf == 0x0180c2000000 {
+	if reservedMAC(dst) {
 		x.trace.note(x.depth, "NORMAL: dropping packet to a reserved multicast address")
 		return
 	}
@@ -106,4 +106,18 @@ func (x *xlate) flood(skipNoFlood bool) {
 			return
 		}
 	}
+}
+
+// reservedMAC reports whether NORMAL must not forward frames to dst, as
+// Open vSwitch's eth_addr_is_reserved: IEEE 802.1D/802.1Q link-local
+// groups, Cisco's CDP/VTP/DTP/PVST+ and Extreme's protocol addresses.
+func reservedMAC(dst uint64) bool {
+	switch {
+	case dst&^0xf == 0x0180c2000000, // 01:80:c2:00:00:0x
+		dst >= 0x01000cccccc0 && dst <= 0x01000cccccc7, // Cisco PVST+ and friends
+		dst == 0x01000ccccccc, dst == 0x01000ccccccd, dst == 0x01000ccdcdcd, dst == 0x01000c000000,
+		dst == 0x00e02b000000, dst == 0x00e02b000004, dst == 0x00e02b000006:
+		return true
+	}
+	return false
 }

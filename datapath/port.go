@@ -163,6 +163,9 @@ func (c *vlanConfig) includes(vlan uint16) bool {
 		if vlan == c.tag {
 			return true
 		}
+		if vlan == 0 {
+			return false // untagged frames belong to the native VLAN
+		}
 	}
 	return c.trunksAll() || c.trunks[vlan/64&63]&(1<<(vlan%64)) != 0
 }

@@ -124,6 +124,9 @@ func (x *xlate) learn(l *flowtable.Learn) {
 		Table: l.Table, Priority: l.Priority, Cookie: l.Cookie,
 		IdleTimeout: l.IdleTimeout, HardTimeout: l.HardTimeout,
 	}
+	if l.SendFlowRem {
+		f.Flags |= flowtable.FlagSendFlowRem
+	}
 	for _, s := range l.Specs {
 		var v flowtable.Value
 		if s.SrcIsImm {
@@ -141,7 +144,12 @@ func (x *xlate) learn(l *flowtable.Learn) {
 			val.SetBits(dst, s.Dst.Ofs, s.Dst.Bits, v)
 			f.Actions = append(f.Actions, flowtable.SetField{Field: s.Dst.Field, Value: val.Get(dst), Mask: m.Get(dst), Load: true})
 		case flowtable.LearnOutput:
-			f.Actions = append(f.Actions, flowtable.Output{Port: flowtable.Port(v.Lo)})
+			// As OVS: only a switch port or IN_PORT, FLOOD, LOCAL, ALL;
+			// anything else (NORMAL, wider values) learns no output.
+			if p := flowtable.Port(v.Lo); v.Hi == 0 && v.Lo <= 0xffff && (p < flowtable.PortMax ||
+				p == flowtable.PortInPort || p == flowtable.PortFlood || p == flowtable.PortLocal || p == flowtable.PortAll) {
+				f.Actions = append(f.Actions, flowtable.Output{Port: p})
+			}
 		}
 	}
 	x.bridge.Flows.Learn(f, time.Unix(0, x.now))

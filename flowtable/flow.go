@@ -144,5 +144,9 @@ type FlowMod struct {
 	// (an add without a table goes to table 0).
 	AllTables  bool
 	CookieMask uint64 // cookie=V/M selects flows whose cookie&M == V&M
-	OutPort    Port   // out_port: only flows that output to this port (PortNone = any)
+	// NewCookie: a modify gave cookie=V without a mask, which (OpenFlow
+	// 1.0 with Nicira extensions, as ovs-ofctl sends it) sets the modified
+	// flows' cookie to V.
+	NewCookie bool
+	OutPort   Port // out_port: only flows that output to this port (PortNone = any)
 }

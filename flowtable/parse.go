@@ -225,6 +225,7 @@ func (p *parser) flowMod() (*FlowMod, error) {
 				return nil, p.errAt(t.vcol, t.val, "bad cookie")
 			}
 			f.Cookie = c
+			m.NewCookie = !hasMask && (p.cmd == CmdModify || p.cmd == CmdModifyStrict)
 			if mask != "" || hasMask {
 				if p.cmd == CmdAdd {
 					return nil, p.errAt(t.vcol, t.val, "a cookie mask is only allowed when modifying or deleting flows")

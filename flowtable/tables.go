@@ -144,6 +144,14 @@ type txn struct {
 	cur   [NumTables]*table
 	dirty [NumTables]bool
 	now   time.Time
+	// learners are the (table, cookie) pairs of learn(delete_learned)
+	// actions of flows this transaction removed or changed.
+	learners []learnKey
+}
+
+type learnKey struct {
+	table  uint8
+	cookie uint64
 }
 
 // begin starts a transaction; t.mu must be held.
@@ -160,8 +168,71 @@ func (t *Tables) begin(now time.Time, fresh bool) *txn {
 	return x
 }
 
+// forgetLearner notes the learn(delete_learned) actions of a flow that is
+// going away or changing.
+func (x *txn) forgetLearner(f *Flow) {
+	for _, a := range f.Actions {
+		if l, ok := a.(Learn); ok && l.DeleteLearned {
+			x.learners = append(x.learners, learnKey{l.Table, l.Cookie})
+		}
+	}
+}
+
+// deleteLearned removes, as Open vSwitch does, the flows a
+// learn(delete_learned) action installed (its table and cookie) once no
+// flow with such an action is left.
+func (x *txn) deleteLearned() {
+	for len(x.learners) > 0 {
+		pending := x.learners
+		x.learners = nil
+		for _, k := range pending {
+			if x.hasLearner(k) {
+				continue
+			}
+			var doomed []*Flow
+			x.each(k.table, func(f *Flow) {
+				if f.Cookie == k.cookie {
+					doomed = append(doomed, f)
+				}
+			})
+			for _, f := range doomed {
+				x.remove(f)
+			}
+		}
+	}
+}
+
+func (x *txn) hasLearner(k learnKey) bool {
+	for id := range x.cur {
+		found := false
+		x.each(uint8(id), func(f *Flow) {
+			for _, a := range f.Actions {
+				if l, ok := a.(Learn); ok && l.DeleteLearned && l.Table == k.table && l.Cookie == k.cookie {
+					found = true
+				}
+			}
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// each calls fn for every flow of table id in the transaction.
+func (x *txn) each(id uint8, fn func(*Flow)) {
+	tb := x.cur[id]
+	if tb == nil {
+		return
+	}
+	for _, st := range tb.subs {
+		st.each(func(f *Flow) bool { fn(f); return true })
+	}
+}
+
 // commit publishes the transaction's tables.
 func (x *txn) commit() {
+	x.deleteLearned()
 	s := &Snapshot{stats: &x.t.stats}
 	for i, tb := range x.cur {
 		if x.dirty[i] && tb != nil {
@@ -233,6 +304,7 @@ func (x *txn) insert(f *Flow) *Flow {
 	if old != nil {
 		st.remove(old)
 		tb.account(old, -1)
+		x.forgetLearner(old)
 	}
 	st.insert(f)
 	tb.account(f, 1)
@@ -244,6 +316,7 @@ func (x *txn) remove(f *Flow) {
 	tb := x.table(f.Table)
 	if st := x.sub(tb, &f.Match.Mask, false); st != nil && st.remove(f) {
 		tb.account(f, -1)
+		x.forgetLearner(f)
 	}
 }
 
@@ -254,6 +327,7 @@ func (x *txn) swap(old, nf *Flow) {
 		st.replace(old, nf)
 		tb.account(old, -1)
 		tb.account(nf, 1)
+		x.forgetLearner(old)
 	}
 }
 
@@ -337,6 +411,9 @@ func (x *txn) apply(m *FlowMod) error {
 		for _, old := range sel {
 			nf := old.cloneDef()
 			nf.Actions = mf.Actions
+			if m.NewCookie {
+				nf.Cookie = mf.Cookie
+			}
 			nf.soft = isSoft(nf.Actions)
 			nf.seq = old.seq
 			nf.owned = true
@@ -482,6 +559,13 @@ func (t *Tables) Replace(flows []*Flow, now time.Time) error {
 	defer t.mu.Unlock()
 	old := t.snap.Load()
 	x := t.begin(now, true)
+	for _, tb := range old.tables {
+		if tb != nil {
+			for _, st := range tb.subs {
+				st.each(func(f *Flow) bool { x.forgetLearner(f); return true })
+			}
+		}
+	}
 	for _, f := range flows {
 		var m Match
 		m.Mask = f.Match.Mask
@@ -496,6 +580,12 @@ func (t *Tables) Replace(flows []*Flow, now time.Time) error {
 	}
 	x.commit()
 	return nil
+}
+
+// sameLearned reports whether learning f over the installed flow old
+// changes nothing: learn sets only the actions and the cookie.
+func sameLearned(old, f *Flow) bool {
+	return old.Cookie == f.Cookie && actionsEqual(old.Actions, f.Actions)
 }
 
 // sameDef reports whether a and b are the same flow entry apart from
@@ -544,7 +634,7 @@ func (t *Tables) Learn(f *Flow, now time.Time) {
 			f.Match.Value[i] &= f.Match.Mask[i]
 		}
 	}
-	if old := t.snap.Load().tables[f.Table].findExact(&f.Match, f.Priority); old != nil && sameDef(old, f, &f.Match) {
+	if old := t.snap.Load().tables[f.Table].findExact(&f.Match, f.Priority); old != nil && sameLearned(old, f) {
 		old.modified.Store(now.UnixNano())
 		return
 	}
@@ -553,12 +643,15 @@ func (t *Tables) Learn(f *Flow, now time.Time) {
 	x := t.begin(now, false)
 	old := x.cur[f.Table].findExact(&f.Match, f.Priority)
 	switch {
-	case old != nil && sameDef(old, f, &f.Match):
+	case old != nil && sameLearned(old, f):
 		old.modified.Store(now.UnixNano())
 		return
 	case old != nil:
+		// As OVS's modify-strict: actions and cookie change; timeouts,
+		// importance, flags, counters and creation time stay.
 		nf := x.prepare(f)
 		nf.Created, nf.seq = old.Created, old.seq
+		nf.IdleTimeout, nf.HardTimeout, nf.Importance, nf.Flags = old.IdleTimeout, old.HardTimeout, old.Importance, old.Flags
 		nf.copyStats(old)
 		x.swap(old, nf)
 	default:
