@@ -3,9 +3,6 @@ package datapath
 // More Open vSwitch semantics (learn, mod-flows cookies, NORMAL) a second
 // review found gvs getting wrong; each expectation was checked on OVS 3.1.
 
-// Review 2 findings: failing tests. Drop into datapath/ (package datapath);
-// they use the helpers of helpers_test.go and normal_test.go.
-// Expected values were checked against Open vSwitch 3.1 (dummy datapath).
 
 import (
 	"encoding/hex"
