@@ -3,7 +3,6 @@ package datapath
 // More Open vSwitch semantics (learn, mod-flows cookies, NORMAL) a second
 // review found gvs getting wrong; each expectation was checked on OVS 3.1.
 
-
 import (
 	"encoding/hex"
 	"net"
