@@ -13,6 +13,10 @@ func (p *parser) learn(arg string, col int, st *actState) (Action, error) {
 		return nil, perr
 	}
 	var learned Match // the learned flow's match as the specs build it
+	u16 := map[string]*uint16{
+		"priority": &l.Priority, "idle_timeout": &l.IdleTimeout, "hard_timeout": &l.HardTimeout,
+		"fin_idle_timeout": &l.FinIdleTimeout, "fin_hard_timeout": &l.FinHardTimeout,
+	}
 	for _, pt := range parts {
 		key, val, hasVal := strings.Cut(pt.s, "=")
 		vcol := pt.col + len(key) + 1
@@ -25,25 +29,13 @@ func (p *parser) learn(arg string, col int, st *actState) (Action, error) {
 		}
 		var err error
 		var n uint64
-		switch {
+		switch field, isU16 := u16[key]; {
 		case key == "table" && hasVal:
 			n, err = num(254)
 			l.Table = uint8(n)
-		case key == "priority" && hasVal:
+		case isU16 && hasVal:
 			n, err = num(65535)
-			l.Priority = uint16(n)
-		case key == "idle_timeout" && hasVal:
-			n, err = num(65535)
-			l.IdleTimeout = uint16(n)
-		case key == "hard_timeout" && hasVal:
-			n, err = num(65535)
-			l.HardTimeout = uint16(n)
-		case key == "fin_idle_timeout" && hasVal:
-			n, err = num(65535)
-			l.FinIdleTimeout = uint16(n)
-		case key == "fin_hard_timeout" && hasVal:
-			n, err = num(65535)
-			l.FinHardTimeout = uint16(n)
+			*field = uint16(n)
 		case key == "cookie" && hasVal:
 			var v Value
 			v, err = parseNum(val, 64)
