@@ -19,7 +19,7 @@ type Packet struct {
 
 	l3, l4    int  // offsets of the L3 and L4 headers from the frame start; -1 = none
 	tagged    bool // an 802.1Q/802.1ad tag follows the MAC addresses
-	malformed bool // some header was invalid; fields from there on are absent
+	malformed bool // an IP header OVS counts as malformed (see parse); later fields are absent
 }
 
 // Reset points p at a frame of n bytes at buf[off:] and clears what was

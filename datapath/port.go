@@ -57,7 +57,8 @@ type PortStats struct {
 }
 
 // Port is one port of a bridge. Its configuration fields are fixed while the
-// port is attached (reconfiguring replaces the Port); Stats and Up change.
+// port is attached, except the VLAN settings (SetVLAN); changing options
+// replaces the Port. Stats and Up change.
 type Port struct {
 	Name   string
 	OFPort flowtable.Port
