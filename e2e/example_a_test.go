@@ -38,14 +38,6 @@ var pcapPortsA = []portA{
 	{"eth1", "br-vlan", 2},
 }
 
-func portOfA(name string) portA {
-	for _, p := range pcapPortsA {
-		if p.name == name {
-			return p
-		}
-	}
-	panic("no port " + name)
-}
 
 // txPath is where gvsd writes what port sends.
 func txPath(dir, port string) string { return filepath.Join(dir, port+"-tx.pcap") }
@@ -100,19 +92,25 @@ func readPcap(t *testing.T, path string) [][]byte {
 }
 
 // expectedA returns, for each input step of example A, what Open vSwitch
-// sent on each pcap port (expected/<port>.pcap, whose timestamps are those
-// of the input frame that caused each output).
+// sent on each pcap port.
 func expectedA(t *testing.T) (steps []ovsreplay.Step, want []map[string][][]byte) {
+	return expectedCase(t, caseA, pcapPortsA)
+}
+
+// expectedCase returns, for each input step of a replay case, what Open
+// vSwitch sent on each of its pcap ports (expected/<port>.pcap, whose
+// timestamps are those of the input frame that caused each output).
+func expectedCase(t *testing.T, name string, ports []portA) (steps []ovsreplay.Step, want []map[string][][]byte) {
 	t.Helper()
-	steps = ovsreplay.Cases[caseA]
+	steps = ovsreplay.Cases[name]
 	want = make([]map[string][][]byte, len(steps))
 	at := map[int64]int{}
 	for i, s := range steps {
 		want[i] = map[string][][]byte{}
 		at[ovsreplay.Epoch.Add(s.At).UnixMicro()] = i
 	}
-	dir := filepath.Join(repoRoot, "testdata/replay", caseA)
-	for _, p := range pcapPortsA {
+	dir := filepath.Join(repoRoot, "testdata/replay", name)
+	for _, p := range ports {
 		ps, err := ovsreplay.ReadPcap(ovsreplay.ExpectedPath(dir, p.name))
 		if err != nil {
 			t.Fatal(err)
@@ -131,19 +129,33 @@ func expectedA(t *testing.T) (steps []ovsreplay.Step, want []map[string][][]byte
 // injectExampleA sends every input frame of example A with gvsctl
 // packet-out and checks, frame by frame, that each pcap port transmitted
 // exactly what Open vSwitch did.
-func injectExampleA(t *testing.T, d *daemon) {
+func injectExampleA(t *testing.T, d *daemon) { injectCase(t, d, caseA, pcapPortsA) }
+
+// injectCase sends every input frame of a replay case with gvsctl
+// packet-out, in order, and checks frame by frame that each pcap port
+// transmitted exactly what Open vSwitch did.
+func injectCase(t *testing.T, d *daemon, name string, ports []portA) {
 	t.Helper()
-	steps, want := expectedA(t)
+	steps, want := expectedCase(t, name, ports)
+	portOf := func(n string) portA {
+		for _, p := range ports {
+			if p.name == n {
+				return p
+			}
+		}
+		t.Fatalf("case %s: no port %s", name, n)
+		return portA{}
+	}
 	seen := map[string]int{}
-	for _, p := range pcapPortsA {
+	for _, p := range ports {
 		seen[p.name] = len(readPcap(t, txPath(d.dir, p.name)))
 	}
 	for i, s := range steps {
-		in := portOfA(s.Port)
+		in := portOf(s.Port)
 		d.ctl("packet-out", in.bridge, "in_port="+strconv.Itoa(in.ofport), hex.EncodeToString(s.Frame))
 		// packet-out returns once the frame has run to completion and the
 		// pcap devices flush every frame, so the files are complete now.
-		for _, p := range pcapPortsA {
+		for _, p := range ports {
 			all := readPcap(t, txPath(d.dir, p.name))
 			got := all[seen[p.name]:]
 			seen[p.name] = len(all)
