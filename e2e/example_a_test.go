@@ -38,7 +38,6 @@ var pcapPortsA = []portA{
 	{"eth1", "br-vlan", 2},
 }
 
-
 // txPath is where gvsd writes what port sends.
 func txPath(dir, port string) string { return filepath.Join(dir, port+"-tx.pcap") }
 
