@@ -50,11 +50,7 @@ func ParseFlow(s string, cmd Command) (*FlowMod, error) {
 // n_packets, n_bytes, idle_age and hard_age are read and ignored.
 func ParseFlowWith(s string, cmd Command, opts ParseOptions) (*FlowMod, error) {
 	p := &parser{src: s, opts: opts, cmd: cmd}
-	m, err := p.flowMod()
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
+	return p.flowMod()
 }
 
 // ParseFlows reads a flow file (one flow per line, as ovs-ofctl add-flows

@@ -129,10 +129,9 @@ func (p *parser) action(pc piece, st *actState) (Action, error) {
 			return OutputReg{Src: sf}, nil
 		}
 		return p.outputTo(arg, acol)
-	case "in_port", "normal", "flood", "all", "local", "controller", "in_port_action":
-		if name == "controller" || strings.EqualFold(name, "controller") {
-			return p.controller(arg, paren, acol)
-		}
+	case "controller":
+		return p.controller(arg, paren, acol)
+	case "in_port", "normal", "flood", "all", "local":
 		n, _ := reservedPort(name)
 		return Output{Port: n}, nil
 	case "enqueue":

@@ -133,13 +133,11 @@ func parseNum(s string, n int) (Value, error) {
 		}
 		v.Lo = x
 	}
-	if n < 128 && !v.And(OnesValue(n)).equal(v) {
+	if n < 128 && v.And(OnesValue(n)) != v {
 		return v, errString("value " + s + " is too large for a " + strconv.Itoa(n) + "-bit field")
 	}
 	return v, nil
 }
-
-func (v Value) equal(o Value) bool { return v == o }
 
 type errString string
 
@@ -284,7 +282,8 @@ func parseFrag(s string) (v, m uint64, ok bool) {
 	return 0, 0, false
 }
 
-// isPrefix64 reports whether m (n bits wide) is a run of ones from the top.
+// isPrefix reports whether m (n bits wide) is a run of ones from the top,
+// and how long the run is.
 func isPrefix(m uint64, n int) (int, bool) {
 	if m == 0 {
 		return 0, true
