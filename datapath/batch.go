@@ -5,6 +5,7 @@ package datapath
 // datapath never imports them. A Worker consumes received batches with
 // ReceiveBatch and, while doing so, groups output to batch devices so each
 // output port gets one SendBatch (one kick) per received batch.
+import "github.com/gvs-project/gvs/datapath/packet"
 
 // Frame is one received frame in a buffer the receiving device owns. The
 // frame is Buf[Off:Off+Len]; at least Headroom bytes precede Off so headers
@@ -14,7 +15,12 @@ type Frame struct {
 	Off, Len int
 	// Handle is the device's private reference (ring slot, UMEM address).
 	Handle uint64
+	// Meta is what travels with the frame besides its bytes.
+	Meta packet.Meta
 }
+
+// Bytes returns the frame's bytes, Buf[Off:Off+Len].
+func (f *Frame) Bytes() []byte { return f.Buf[f.Off : f.Off+f.Len] }
 
 // DeviceStats are the counters a device keeps below the datapath: frames
 // the kernel or the device dropped before gvs saw them, frames refused on
@@ -36,10 +42,11 @@ type BatchDevice interface {
 	Recv(frames []Frame) int
 	// Release hands the frames of the last Recv back to the device.
 	Release(frames []Frame)
-	// SendBatch transmits frames and returns how many the device accepted
-	// (a prefix of frames); the caller counts the rest as dropped. The
-	// frames are copied or sent before it returns. One kick per call.
-	SendBatch(frames [][]byte) int
+	// SendBatch transmits frames (each Bytes() with its Meta) and returns
+	// how many the device accepted (a prefix of frames); the caller counts
+	// the rest as dropped. The frames are copied or sent before it
+	// returns. One kick per call.
+	SendBatch(frames []Frame) int
 	// Fd is a descriptor that polls readable when Recv has frames.
 	Fd() int
 	// DeviceStats returns the device's own counters.
@@ -69,7 +76,7 @@ type stagedPort struct {
 	dev  BatchDevice
 	n    int
 	lens [stageFrames]int
-	view [stageFrames][]byte
+	view [stageFrames]Frame
 	bufs [stageFrames][]byte
 }
 
@@ -130,7 +137,7 @@ func (w *Worker) flushPort(sp *stagedPort) {
 		return
 	}
 	for i := 0; i < sp.n; i++ {
-		sp.view[i] = sp.bufs[i][:sp.lens[i]]
+		sp.view[i] = Frame{Buf: sp.bufs[i], Len: sp.lens[i]}
 	}
 	ok := sp.dev.SendBatch(sp.view[:sp.n])
 	if ok < 0 {

@@ -24,11 +24,11 @@ func (d *batchDev) DeviceStats() DeviceStats {
 	return DeviceStats{}
 }
 func (d *batchDev) MTU() int { return d.mtu }
-func (d *batchDev) SendBatch(frames [][]byte) int {
+func (d *batchDev) SendBatch(frames []Frame) int {
 	d.batches = append(d.batches, len(frames))
 	n := min(len(frames), d.accept)
-	for _, f := range frames[:n] {
-		d.Send(f)
+	for i := range frames[:n] {
+		d.Send(frames[i].Bytes())
 	}
 	return n
 }

@@ -479,7 +479,7 @@ func (d *AFXDP) reap(s *xsk) {
 
 // SendBatch implements datapath.BatchDevice: copy into TX chunks, one
 // kick. Transmit uses queue 0's socket; safe for concurrent use.
-func (d *AFXDP) SendBatch(frames [][]byte) int {
+func (d *AFXDP) SendBatch(frames []datapath.Frame) int {
 	if d.closed.Load() {
 		return 0
 	}
@@ -490,7 +490,8 @@ func (d *AFXDP) SendBatch(frames [][]byte) int {
 	cons := atomic.LoadUint32(s.tx.cons)
 	room := int(s.tx.size - (s.txProd - cons))
 	n := 0
-	for _, f := range frames {
+	for i := range frames {
+		f := frames[i].Bytes()
 		if n == room || len(d.txFree) == 0 || len(f) > xdpChunk || len(f) == 0 {
 			break
 		}
@@ -521,7 +522,7 @@ func (d *AFXDP) SendBatch(frames [][]byte) int {
 
 // Send implements datapath.Device.
 func (d *AFXDP) Send(frame []byte) error {
-	one := [1][]byte{frame}
+	one := [1]datapath.Frame{{Buf: frame, Len: len(frame)}}
 	if d.SendBatch(one[:]) != 1 {
 		return unix.ENOBUFS
 	}

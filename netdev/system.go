@@ -255,7 +255,7 @@ func (s *System) Send(frame []byte) error {
 
 // SendBatch implements datapath.BatchDevice with sendmmsg; safe for
 // concurrent use.
-func (s *System) SendBatch(frames [][]byte) int {
+func (s *System) SendBatch(frames []datapath.Frame) int {
 	if s.closed.Load() {
 		return 0
 	}
@@ -276,11 +276,12 @@ const mmsgBatch = 64
 
 // sendmmsg sends up to mmsgBatch frames in one system call, with no
 // allocation.
-func sendmmsg(fd int, frames [][]byte) (int, error) {
+func sendmmsg(fd int, frames []datapath.Frame) (int, error) {
 	var msgs [mmsgBatch]unix.Mmsghdr
 	var iovs [mmsgBatch]unix.Iovec
 	n := 0
-	for _, f := range frames {
+	for i := range frames {
+		f := frames[i].Bytes()
 		if n == mmsgBatch {
 			break
 		}

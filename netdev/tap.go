@@ -194,13 +194,13 @@ func (t *Tap) write(frame []byte) error {
 
 // SendBatch implements datapath.BatchDevice (one writev per frame: a tap
 // has no batched write). Safe for concurrent use.
-func (t *Tap) SendBatch(frames [][]byte) int {
+func (t *Tap) SendBatch(frames []datapath.Frame) int {
 	if t.closed.Load() {
 		return 0
 	}
 	n := 0
-	for _, f := range frames {
-		if t.write(f) != nil {
+	for i := range frames {
+		if t.write(frames[i].Bytes()) != nil {
 			break
 		}
 		n++
