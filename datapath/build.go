@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/flowtable"
 )
 
@@ -139,4 +140,23 @@ func (b *Bridge) PortName(n flowtable.Port) (string, bool) {
 		return p.Name, true
 	}
 	return "", false
+}
+
+// NewConntrack returns a connection tracker with Open vSwitch's defaults.
+func NewConntrack() *conntrack.Tracker { return conntrack.New(conntrack.Config{}) }
+
+// NewConntrackFrom returns the connection tracker gvsd and gvsd replay
+// give the datapath, configured by the conntrack section of the
+// configuration (zero values: Open vSwitch's defaults).
+func NewConntrackFrom(c config.Conntrack) *conntrack.Tracker {
+	tm := c.Timeouts
+	return conntrack.New(conntrack.Config{
+		MaxEntries: c.MaxEntries, ZoneLimits: c.ZoneLimits, Liberal: c.TCPLiberal,
+		Timeouts: conntrack.Timeouts{
+			TCPFirstPacket: tm["tcp_first_packet"], TCPOpening: tm["tcp_opening"], TCPEstablished: tm["tcp_established"],
+			TCPClosing: tm["tcp_closing"], TCPFinWait: tm["tcp_fin_wait"], TCPClosed: tm["tcp_closed"],
+			OtherFirst: tm["other_first"], OtherMultiple: tm["other_multiple"], OtherBidir: tm["other_bidir"],
+			ICMPFirst: tm["icmp_first"], ICMPReply: tm["icmp_reply"],
+		},
+	})
 }

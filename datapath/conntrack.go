@@ -4,28 +4,43 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/flowtable"
 )
 
-// NewConntrack returns a connection tracker with Open vSwitch's defaults.
-func NewConntrack() *conntrack.Tracker { return conntrack.New(conntrack.Config{}) }
+// Conntrack is the connection tracker the ct action uses. It is defined
+// here, where it is consumed; package conntrack implements it.
+type Conntrack interface {
+	// Execute runs one ct action on frame (whose parsed key is key), setting
+	// the key's ct_state, ct_zone, ct_mark and ct_label.
+	Execute(a *flowtable.CT, frame []byte, key *flowtable.Key, now int64)
+}
 
-// NewConntrackFrom returns the connection tracker gvsd and gvsd replay
-// give the datapath, configured by the conntrack section of the
-// configuration (zero values: Open vSwitch's defaults).
-func NewConntrackFrom(c config.Conntrack) *conntrack.Tracker {
-	tm := c.Timeouts
-	return conntrack.New(conntrack.Config{
-		MaxEntries: c.MaxEntries, ZoneLimits: c.ZoneLimits, Liberal: c.TCPLiberal,
-		Timeouts: conntrack.Timeouts{
-			TCPFirstPacket: tm["tcp_first_packet"], TCPOpening: tm["tcp_opening"], TCPEstablished: tm["tcp_established"],
-			TCPClosing: tm["tcp_closing"], TCPFinWait: tm["tcp_fin_wait"], TCPClosed: tm["tcp_closed"],
-			OtherFirst: tm["other_first"], OtherMultiple: tm["other_multiple"], OtherBidir: tm["other_bidir"],
-			ICMPFirst: tm["icmp_first"], ICMPReply: tm["icmp_reply"],
-		},
-	})
+// recirc is a traversal to resume after the datapath has run ct on the
+// packet: Open vSwitch's recirculation.
+type recirc struct {
+	key    flowtable.Key // the flow at the ct action (registers included)
+	ct     flowtable.CT  // a copy, so that the per-packet path does not allocate
+	table  uint8
+	bridge *Bridge // the bridge whose table the traversal resumes in
+}
+
+// conntrack runs a ct action the way Open vSwitch does: pending changes are
+// committed to the frame, the datapath will send it through the tracker,
+// and with table=N a copy resumes in table N with the conntrack fields set
+// (recirculation). The original continues with the rest of the actions as
+// an untracked packet.
+func (x *xlate) conntrack(a flowtable.CT) {
+	x.commit()
+	x.recircs = append(x.recircs, recirc{key: x.key, ct: a, table: a.Table, bridge: x.bridge})
+	x.ops = append(x.ops, op{kind: opCT, a: uint64(len(x.recircs) - 1)})
+	if a.Table != flowtable.TableCurrent {
+		x.forks++ // the copy resumes in a.Table: not a drop
+		x.trace.recirc(x.depth, a.Table)
+	}
+	// The rest of the actions see an untracked packet (checked against
+	// Open vSwitch 3.1: ct_state reads 0 after ct(commit)).
+	clearCT(&x.key)
 }
 
 var ctStateNames = [...]string{"new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"}
