@@ -1,5 +1,4 @@
-// Package netdev implements gvs's kernel-facing ports and the polling
-// threads that drive them. Every device implements datapath.BatchDevice
+// Package netdev implements gvs's kernel-facing port drivers. Every device implements datapath.BatchDevice
 // (defined in datapath, where it is consumed); datapath never imports this
 // package.
 //
@@ -30,16 +29,11 @@
 //     and counted). Internal is a Tap that gvs creates and brings up for
 //     the host.
 //
-// Threads: a Poller is a fixed set of PMD goroutines, each locked to an OS
-// thread, each owning the receive side of its ports and one
-// datapath.Worker per datapath. A PMD receives up to 64 frames per port,
-// runs them to completion with Worker.ReceiveBatch (output is staged per
-// output port and sent with one SendBatch per batch), releases them, and
-// after 50µs without traffic sleeps in poll(2) on its ports' descriptors
-// and an eventfd for control. Output to a port another PMD owns calls that
-// device's Send/SendBatch directly: system and tap transmit is a system
-// call the kernel serialises, AF_XDP transmit takes a per-port lock once
-// per batch; there is no lock per packet and no cross-thread ring.
-// Removing a port runs a no-op on every PMD before its device is closed,
-// so no batch can still be using it.
+// The polling threads that drive these devices are in netdev/pmd; this
+// package does not import it and depends on datapath only for the device
+// interface types (Frame, Device, BatchDevice, DeviceStats, Headroom).
+// Every device here is safe for concurrent transmit: system and tap
+// transmit is a system call the kernel serialises, AF_XDP transmit takes a
+// per-port lock once per batch. Recv and Release are called by one
+// goroutine at a time (the polling thread that owns the port).
 package netdev

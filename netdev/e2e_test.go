@@ -196,7 +196,7 @@ func TestLocalPort(t *testing.T) {
 	needRoot(t)
 	sw := newSwitch(t, datapath.FailStandalone)
 	b := sw.dp.Bridge(sw.br)
-	if err := sw.pl.AttachLocal(sw.dp, b); err != nil {
+	if err := sw.pl.AttachLocal(sw.dp, b, func() (datapath.BatchDevice, error) { return netdev.OpenInternal(b.Name) }); err != nil {
 		t.Fatal(err)
 	}
 	ns := newNS(t)

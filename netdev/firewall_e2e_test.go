@@ -15,7 +15,7 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/datapath"
-	"github.com/gvs-project/gvs/netdev"
+	"github.com/gvs-project/gvs/netdev/pmd"
 )
 
 // TestNeutronFirewall runs Neutron's openvswitch firewall flows (example D,
@@ -41,7 +41,7 @@ func TestNeutronFirewall(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pl, err := netdev.NewPoller(1, 0)
+	pl, err := pmd.NewPoller(1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/netdev"
+	"github.com/gvs-project/gvs/netdev/pmd"
 )
 
 // The end-to-end tests build their own network namespaces and links,
@@ -204,7 +205,7 @@ func kstat(t testing.TB, ns, ifname, counter string) uint64 {
 // testSwitch is a datapath with one bridge whose ports are polled.
 type testSwitch struct {
 	dp *datapath.Datapath
-	pl *netdev.Poller
+	pl *pmd.Poller
 	br string
 }
 
@@ -217,7 +218,7 @@ func newSwitch(t testing.TB, mode datapath.FailMode) *testSwitch {
 // over them, so output crosses threads.
 func newSwitchPMDs(t testing.TB, mode datapath.FailMode, pmds int) *testSwitch {
 	t.Helper()
-	pl, err := netdev.NewPoller(pmds, 0)
+	pl, err := pmd.NewPoller(pmds, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,8 +43,9 @@ func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 	return zc.Build()
 }
 
-// deviceOpener makes port devices in daemon mode.
-func deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
+// deviceOpener makes port devices in daemon mode; np opens the
+// kernel-facing ones.
+func (np *netPorts) deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
 	switch p.Type {
 	case "pcap":
 		if p.Options["tx"] == "" {
@@ -52,7 +53,7 @@ func deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
 		}
 		return datapath.AppendPcap(p.Options["tx"], func() int64 { return time.Now().UnixNano() })
 	case "tap", "internal", "system", "afxdp":
-		return openNetdev(p)
+		return np.open(p)
 	}
 	return nil, fmt.Errorf("port type %q is not supported yet", p.Type)
 }
@@ -74,6 +75,8 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	}
 	defer l.Close()
 
+	np := newNetPorts()
+	defer np.Close() // after the bridges' ports are deleted below
 	dp := datapath.New()
 	ct := datapath.NewConntrackFrom(cfg.Conntrack)
 	ct.Start(10 * time.Second) // expire idle connections
@@ -81,7 +84,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	dp.Conntrack = ct
 	if cfg.LocalPorts {
 		dp.OnBridge = func(b *datapath.Bridge) {
-			if err := attachLocal(dp, b); err != nil {
+			if err := np.attachLocal(dp, b); err != nil {
 				log.Warn("LOCAL port has no host interface", zap.String("bridge", b.Name), zap.Error(err))
 			}
 		}
@@ -92,7 +95,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 			return err
 		}
 	}
-	srv := ctl.NewServer(dp, deviceOpener, store, log)
+	srv := ctl.NewServer(dp, np.deviceOpener, store, log)
 	if err := start(srv, store, cfg, log); err != nil {
 		return err
 	}

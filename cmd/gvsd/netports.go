@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -9,34 +10,64 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/netdev"
+	"github.com/gvs-project/gvs/netdev/pmd"
 )
 
-// The daemon's kernel-facing ports share one set of polling threads,
-// started with the first such port. GVS_PMDS sets how many (default: one
-// per two CPUs, at least one).
-var (
-	pollerOnce sync.Once
-	poller     *netdev.Poller
-	pollerErr  error
-)
+// netPorts opens a daemon's kernel-facing ports (tap, internal, system,
+// afxdp) and owns the polling threads they share. The threads start with
+// the first such port; pmds of them (0: one per two CPUs, at least one).
+// Each daemon instance has its own netPorts and closes it on shutdown.
+type netPorts struct {
+	pmds int
 
-func sharedPoller() (*netdev.Poller, error) {
-	pollerOnce.Do(func() {
-		n := 0
-		if s := os.Getenv("GVS_PMDS"); s != "" {
-			if v, err := strconv.Atoi(s); err == nil {
-				n = v
-			}
-		}
-		poller, pollerErr = netdev.NewPoller(n, 0)
-	})
-	return poller, pollerErr
+	mu     sync.Mutex
+	poller *pmd.Poller
+	err    error // why the threads could not start
+	closed bool
 }
 
-// openNetdev opens a tap, internal, system or afxdp port. The port's name
-// is the kernel interface's name, as in Open vSwitch.
-func openNetdev(p config.Port) (datapath.Device, error) {
-	pl, err := sharedPoller()
+// newNetPorts returns a netPorts with GVS_PMDS polling threads (unset or
+// not a number: the default).
+func newNetPorts() *netPorts {
+	n := 0
+	if s := os.Getenv("GVS_PMDS"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil {
+			n = v
+		}
+	}
+	return &netPorts{pmds: n}
+}
+
+// threads returns the polling threads, starting them on first use.
+func (np *netPorts) threads() (*pmd.Poller, error) {
+	np.mu.Lock()
+	defer np.mu.Unlock()
+	if np.closed {
+		return nil, errors.New("closed")
+	}
+	if np.poller == nil && np.err == nil {
+		np.poller, np.err = pmd.NewPoller(np.pmds, 0)
+	}
+	return np.poller, np.err
+}
+
+// Close stops the polling threads (ports still attached stop receiving;
+// their devices close when their ports are deleted). Opening a port after
+// Close fails.
+func (np *netPorts) Close() {
+	np.mu.Lock()
+	pl := np.poller
+	np.poller, np.closed = nil, true
+	np.mu.Unlock()
+	if pl != nil {
+		pl.Close()
+	}
+}
+
+// open opens a tap, internal, system or afxdp port. The port's name is the
+// kernel interface's name, as in Open vSwitch.
+func (np *netPorts) open(p config.Port) (datapath.Device, error) {
+	pl, err := np.threads()
 	if err != nil {
 		return nil, fmt.Errorf("port %s: polling threads: %w", p.Name, err)
 	}
@@ -61,10 +92,12 @@ func openNetdev(p config.Port) (datapath.Device, error) {
 
 // attachLocal gives bridge b's LOCAL port a host interface named after the
 // bridge, as Open vSwitch does for every bridge.
-func attachLocal(dp *datapath.Datapath, b *datapath.Bridge) error {
-	pl, err := sharedPoller()
+func (np *netPorts) attachLocal(dp *datapath.Datapath, b *datapath.Bridge) error {
+	pl, err := np.threads()
 	if err != nil {
 		return fmt.Errorf("polling threads: %w", err)
 	}
-	return pl.AttachLocal(dp, b)
+	return pl.AttachLocal(dp, b, func() (datapath.BatchDevice, error) {
+		return netdev.OpenInternal(b.Name)
+	})
 }

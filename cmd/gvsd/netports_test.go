@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gvs-project/gvs/config"
 )
 
 // TestDaemonNetPorts runs the real gvsd with a system port from its
@@ -212,5 +214,63 @@ bridges:
 	ctl("del-port", br, lk("tb"))
 	if err := exec.Command("ip", in(ns("b"), "ip", "link", "show", lk("tb"))[1:]...).Run(); err == nil {
 		t.Errorf("tap %s still exists after del-port", lk("tb"))
+	}
+}
+
+// TestNetPortsClose: each netPorts has its own polling threads, started on
+// first use, and Close stops them (and only them); opening after Close
+// fails.
+func TestNetPortsClose(t *testing.T) {
+	base := pmdThreads()
+	a, b := &netPorts{pmds: 2}, &netPorts{pmds: 3}
+	pa, err := a.threads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := b.threads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa == pb {
+		t.Fatal("two netPorts share one poller")
+	}
+	if again, _ := a.threads(); again != pa {
+		t.Fatal("threads started twice for one netPorts")
+	}
+	waitThreads(t, base+5)
+	a.Close()
+	waitThreads(t, base+3)
+	if _, err := a.threads(); err == nil {
+		t.Fatal("threads after Close succeeded")
+	}
+	if _, err := a.open(config.Port{Name: "x", Type: "tap"}); err == nil {
+		t.Fatal("open after Close succeeded")
+	}
+	a.Close() // idempotent
+	b.Close()
+	waitThreads(t, base)
+}
+
+// pmdThreads counts the goroutines running a polling thread's loop.
+func pmdThreads() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "netdev/pmd.(*thread).run(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// waitThreads waits up to a second for n polling threads to be running.
+func waitThreads(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for pmdThreads() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d polling threads, want %d", pmdThreads(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

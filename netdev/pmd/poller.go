@@ -1,4 +1,4 @@
-package netdev
+package pmd
 
 import (
 	"errors"
@@ -18,17 +18,18 @@ const rxBatch = 64
 // locked to its OS thread that owns the receive side of its ports and one
 // datapath.Worker per datapath: it receives a batch from every port, runs
 // it to completion (output is grouped per port, one SendBatch per batch),
-// and when nothing moved for Spin it sleeps in poll(2) on all its ports'
+// and when nothing moved for spin it sleeps in poll(2) on all its ports'
 // descriptors, so a 2-core machine keeps a core for the kernel work that
 // feeds it.
 //
 // Output to a port owned by another PMD calls that device's Send or
-// SendBatch directly: every device in this package is safe for concurrent
-// transmit (the kernel serialises socket and tap writes), so there is no
-// gvs lock and no cross-thread ring on the packet path.
+// SendBatch directly: the devices it polls must be safe for concurrent
+// transmit (netdev's are: the kernel serialises socket and tap writes,
+// AF_XDP takes a per-port lock per batch), so there is no lock per packet
+// and no cross-thread ring on the packet path.
 type Poller struct {
-	pmds []*pmd
-	// Spin is how long a PMD keeps polling its rings after the last frame
+	threads []*thread
+	// spin is how long a PMD keeps polling its rings after the last frame
 	// before it sleeps in poll(2).
 	spin time.Duration
 
@@ -36,7 +37,7 @@ type Poller struct {
 	closed bool
 }
 
-type pmd struct {
+type thread struct {
 	pl      *Poller
 	ctl     chan func()
 	wakeFd  int       // eventfd: control requests pending
@@ -45,6 +46,7 @@ type pmd struct {
 	workers map[*datapath.Datapath]*datapath.Worker
 	frames  []datapath.Frame
 	pfds    []unix.PollFd
+	drain   [8]byte // eventfd counter read by sleep
 	done    chan struct{}
 }
 
@@ -64,9 +66,9 @@ func NewPoller(n int, spin time.Duration) (*Poller, error) {
 			pl.Close()
 			return nil, err
 		}
-		m := &pmd{pl: pl, ctl: make(chan func(), 16), wakeFd: efd, workers: map[*datapath.Datapath]*datapath.Worker{},
+		m := &thread{pl: pl, ctl: make(chan func(), 16), wakeFd: efd, workers: map[*datapath.Datapath]*datapath.Worker{},
 			frames: make([]datapath.Frame, rxBatch), done: make(chan struct{})}
-		pl.pmds = append(pl.pmds, m)
+		pl.threads = append(pl.threads, m)
 		go m.run()
 	}
 	return pl, nil
@@ -81,7 +83,7 @@ func (pl *Poller) Close() {
 	}
 	pl.closed = true
 	pl.mu.Unlock()
-	for _, m := range pl.pmds {
+	for _, m := range pl.threads {
 		m.do(nil)
 		<-m.done
 		unix.Close(m.wakeFd)
@@ -90,7 +92,7 @@ func (pl *Poller) Close() {
 
 // do runs f on the PMD between two batches and waits for it; f == nil
 // stops the PMD.
-func (m *pmd) do(f func()) {
+func (m *thread) do(f func()) {
 	ack := make(chan struct{})
 	m.ctl <- func() {
 		if f != nil {
@@ -118,7 +120,7 @@ const linkCheck = time.Second
 // checkLinks refreshes link state and folds what the device dropped
 // before gvs saw it (ring overruns, oversize or truncated frames) into the
 // port's rx drop counter, as dump-ports reports it.
-func (m *pmd) checkLinks() {
+func (m *thread) checkLinks() {
 	for _, pp := range m.ports {
 		if pp.dead {
 			continue
@@ -136,12 +138,11 @@ func (m *pmd) checkLinks() {
 	}
 }
 
-func (m *pmd) run() {
+func (m *thread) run() {
 	runtime.LockOSThread()
 	defer close(m.done)
 	last := time.Now()
 	lastLink := last
-	var drain [8]byte
 	for {
 		select {
 		case f := <-m.ctl:
@@ -152,19 +153,7 @@ func (m *pmd) run() {
 			continue
 		default:
 		}
-		moved := 0
-		for _, pp := range m.ports {
-			if pp.dead {
-				continue
-			}
-			n := pp.BatchDevice.Recv(m.frames)
-			if n > 0 {
-				pp.w.ReceiveBatch(pp.port, m.frames[:n])
-				pp.BatchDevice.Release(m.frames[:n])
-				moved += n
-			}
-		}
-		if moved > 0 {
+		if m.receive() > 0 {
 			last = time.Now()
 			if last.Sub(lastLink) > linkCheck {
 				m.checkLinks()
@@ -175,41 +164,66 @@ func (m *pmd) run() {
 		if time.Since(last) < m.pl.spin {
 			continue
 		}
-		m.pfds = m.pfds[:0]
-		m.pfds = append(m.pfds, unix.PollFd{Fd: int32(m.wakeFd), Events: unix.POLLIN})
-		for _, pp := range m.ports {
-			fd := int32(pp.BatchDevice.Fd())
-			if pp.dead {
-				fd = -1 // poll ignores it
-			}
-			m.pfds = append(m.pfds, unix.PollFd{Fd: fd, Events: unix.POLLIN})
-		}
 		if time.Since(lastLink) > linkCheck {
 			m.checkLinks()
 			lastLink = time.Now()
 		}
-		n, err := unix.Poll(m.pfds, 500)
-		if err != nil && !errors.Is(err, unix.EINTR) {
-			time.Sleep(time.Millisecond)
-		}
-		if n > 0 && m.pfds[0].Revents != 0 {
-			unix.Read(m.wakeFd, drain[:])
-		}
-		for i, pp := range m.ports {
-			ev := m.pfds[i+1].Revents
-			if ev&unix.POLLERR != 0 {
-				// A socket error (say ENETDOWN while the link went down
-				// and up): read it to clear it, or poll would never sleep.
-				unix.GetsockoptInt(int(m.pfds[i+1].Fd), unix.SOL_SOCKET, unix.SO_ERROR)
-			}
-			if ev&(unix.POLLHUP|unix.POLLNVAL) != 0 && ev&unix.POLLIN == 0 {
-				// The device is gone (a tap whose interface was deleted):
-				// stop polling it; its port stays until it is deleted.
-				pp.dead = true
-				pp.port.Up.Store(false)
-			}
-		}
+		m.sleep()
 		last = time.Now()
+	}
+}
+
+// receive takes one batch from each live port, runs it to completion and
+// releases it; it returns how many frames moved.
+func (m *thread) receive() int {
+	moved := 0
+	for _, pp := range m.ports {
+		if pp.dead {
+			continue
+		}
+		n := pp.BatchDevice.Recv(m.frames)
+		if n > 0 {
+			pp.w.ReceiveBatch(pp.port, m.frames[:n])
+			pp.BatchDevice.Release(m.frames[:n])
+			moved += n
+		}
+	}
+	return moved
+}
+
+// sleep waits in poll(2) (at most 500ms) until a port or the control
+// eventfd is readable, then clears socket errors and stops polling ports
+// whose device is gone.
+func (m *thread) sleep() {
+	m.pfds = m.pfds[:0]
+	m.pfds = append(m.pfds, unix.PollFd{Fd: int32(m.wakeFd), Events: unix.POLLIN})
+	for _, pp := range m.ports {
+		fd := int32(pp.BatchDevice.Fd())
+		if pp.dead {
+			fd = -1 // poll ignores it
+		}
+		m.pfds = append(m.pfds, unix.PollFd{Fd: fd, Events: unix.POLLIN})
+	}
+	n, err := unix.Poll(m.pfds, 500)
+	if err != nil && !errors.Is(err, unix.EINTR) {
+		time.Sleep(time.Millisecond)
+	}
+	if n > 0 && m.pfds[0].Revents != 0 {
+		unix.Read(m.wakeFd, m.drain[:])
+	}
+	for i, pp := range m.ports {
+		ev := m.pfds[i+1].Revents
+		if ev&unix.POLLERR != 0 {
+			// A socket error (say ENETDOWN while the link went down
+			// and up): read it to clear it, or poll would never sleep.
+			unix.GetsockoptInt(int(m.pfds[i+1].Fd), unix.SOL_SOCKET, unix.SO_ERROR)
+		}
+		if ev&(unix.POLLHUP|unix.POLLNVAL) != 0 && ev&unix.POLLIN == 0 {
+			// The device is gone (a tap whose interface was deleted):
+			// stop polling it; its port stays until it is deleted.
+			pp.dead = true
+			pp.port.Up.Store(false)
+		}
 	}
 }
 
@@ -219,7 +233,7 @@ func (m *pmd) run() {
 type Polled struct {
 	datapath.BatchDevice
 	pl    *Poller
-	owner *pmd
+	owner *thread
 	port  *datapath.Port
 	w     *datapath.Worker
 	dead  bool // owned by the PMD: stopped polling after POLLHUP
@@ -243,8 +257,8 @@ func (pp *Polled) Attach(dp *datapath.Datapath, p *datapath.Port) error {
 	if pp.owner != nil {
 		return errors.New("device is already attached")
 	}
-	m := pl.pmds[0]
-	for _, o := range pl.pmds[1:] {
+	m := pl.threads[0]
+	for _, o := range pl.threads[1:] {
 		if o.nports < m.nports {
 			m = o
 		}
@@ -278,7 +292,7 @@ func (pp *Polled) Close() error {
 				}
 			}
 		})
-		for _, o := range pl.pmds {
+		for _, o := range pl.threads {
 			o.do(func() {}) // quiesce: batches that might send to this device are done
 		}
 	}
@@ -290,21 +304,25 @@ func (pp *Polled) Close() error {
 // Unwrap returns the device pp polls.
 func (pp *Polled) Unwrap() datapath.BatchDevice { return pp.BatchDevice }
 
-// AttachLocal gives bridge b's LOCAL port a host interface: an internal
-// (TAP) device named after the bridge, as Open vSwitch creates for every
-// bridge. Call it right after Datapath.AddBridge, before the bridge has
-// other ports: Local.Dev is set without synchronisation, which is only
-// safe while no packet can reach LOCAL.
-func (pl *Poller) AttachLocal(dp *datapath.Datapath, b *datapath.Bridge) error {
+// AttachLocal gives bridge b's LOCAL port a host interface: open returns
+// the device (for gvsd, an internal TAP named after the bridge, as Open
+// vSwitch creates for every bridge), and pl polls it. Call it right after
+// Datapath.AddBridge, before the bridge has other ports: Local.Dev is set
+// without synchronisation, which is only safe while no packet can reach
+// LOCAL. If the device has an MTU() method, LOCAL's MTU is set from it. On
+// error the device, if opened, is closed.
+func (pl *Poller) AttachLocal(dp *datapath.Datapath, b *datapath.Bridge, open func() (datapath.BatchDevice, error)) error {
 	if b.Local.Dev != nil {
 		return errors.New("bridge " + b.Name + ": LOCAL already has a device")
 	}
-	dev, err := OpenInternal(b.Name)
+	dev, err := open()
 	if err != nil {
 		return err
 	}
 	pp := pl.Wrap(dev)
-	b.Local.MTU = dev.MTU()
+	if m, ok := dev.(interface{ MTU() int }); ok {
+		b.Local.MTU = m.MTU()
+	}
 	if err := pp.Attach(dp, b.Local); err != nil {
 		dev.Close()
 		return err
