@@ -157,7 +157,8 @@ func (d *AFXDP) openSockets(nq int) error {
 	return nil
 }
 
-// Recv implements datapath.BatchDevice: frames straight from the UMEM.
+// Recv implements datapath.BatchDevice: frames straight from the UMEM,
+// with a zero Meta (AF_XDP reports no offload state).
 func (d *AFXDP) Recv(frames []datapath.Frame) int {
 	if d.rxq != nil || len(frames) == 0 {
 		return 0 // previous batch not released

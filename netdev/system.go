@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
 // Ring geometry of a System port: 32 blocks of 256 KiB (8 MiB) hold about
@@ -161,6 +162,9 @@ func (s *System) blockStatus(b int) *uint32 {
 
 // Recv implements datapath.BatchDevice. It returns frames of at most one
 // ring block; Release gives the block back once all its frames are used.
+// A frame's Meta is zero but for Offload.Flags = packet.CsumValid when
+// the ring said TP_STATUS_CSUM_VALID or gvs completed a partial checksum
+// (TP_STATUS_CSUMNOTREADY).
 func (s *System) Recv(frames []datapath.Frame) int {
 	n := 0
 	if len(frames) == 0 {
@@ -200,23 +204,20 @@ func (s *System) Recv(frames []datapath.Frame) int {
 				s.rxOversize.Add(1) // truncated by the ring: drop, never forward a partial frame
 				continue
 			}
+			// The whole Frame is assigned: Meta from the last use is cleared.
 			f := &frames[n]
-			f.Buf = blk[start : mac+snap : mac+snap]
-			f.Off, f.Len, f.Handle = datapath.Headroom+pushRoom, snap, uint64(s.cur)
+			*f = datapath.Frame{Buf: blk[start : mac+snap : mac+snap], Off: datapath.Headroom + pushRoom, Len: snap, Handle: uint64(s.cur)}
 			if fh.Status&unix.TP_STATUS_VLAN_VALID != 0 && snap >= 12 {
-				tpid := uint16(0x8100)
-				if fh.Status&unix.TP_STATUS_VLAN_TPID_VALID != 0 && fh.Hv1.Vlan_tpid != 0 {
-					tpid = fh.Hv1.Vlan_tpid
-				}
-				b := f.Buf
-				copy(b[f.Off-4:f.Off+8], b[f.Off:f.Off+12])
-				f.Off -= 4
-				binary.BigEndian.PutUint16(b[f.Off+12:], tpid)
-				binary.BigEndian.PutUint16(b[f.Off+14:], uint16(fh.Hv1.Vlan_tci))
-				f.Len += 4
+				putVLAN(f, fh)
 			}
-			if fh.Status&unix.TP_STATUS_CSUMNOTREADY != 0 {
+			switch {
+			case fh.Status&unix.TP_STATUS_CSUMNOTREADY != 0:
+				// A partial checksum from the local stack: completed
+				// here, so what goes on is valid.
 				completeChecksum(f.Buf[f.Off : f.Off+f.Len])
+				f.Meta.Offload.Flags = packet.CsumValid
+			case fh.Status&unix.TP_STATUS_CSUM_VALID != 0:
+				f.Meta.Offload.Flags = packet.CsumValid
 			}
 			n++
 		}
@@ -228,6 +229,21 @@ func (s *System) Recv(frames []datapath.Frame) int {
 		}
 	}
 	return n
+}
+
+// putVLAN puts back the 802.1Q (or the ring's TPID) tag the kernel
+// stripped into f, in the headroom before its MAC addresses.
+func putVLAN(f *datapath.Frame, fh *unix.Tpacket3Hdr) {
+	tpid := uint16(0x8100)
+	if fh.Status&unix.TP_STATUS_VLAN_TPID_VALID != 0 && fh.Hv1.Vlan_tpid != 0 {
+		tpid = fh.Hv1.Vlan_tpid
+	}
+	b := f.Buf
+	copy(b[f.Off-4:f.Off+8], b[f.Off:f.Off+12])
+	f.Off -= 4
+	binary.BigEndian.PutUint16(b[f.Off+12:], tpid)
+	binary.BigEndian.PutUint16(b[f.Off+14:], uint16(fh.Hv1.Vlan_tci))
+	f.Len += 4
 }
 
 // Release implements datapath.BatchDevice.

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
 // This is a small TAP layer on x/sys/unix rather than songgao/water:
@@ -20,7 +21,8 @@ import (
 const (
 	vnetHdrLen = 10 // struct virtio_net_hdr
 
-	vnetFlagNeedsCsum = 1
+	vnetFlagNeedsCsum = 1 // VIRTIO_NET_HDR_F_NEEDS_CSUM
+	vnetFlagDataValid = 2 // VIRTIO_NET_HDR_F_DATA_VALID
 	vnetGSONone       = 0
 
 	tapBatch   = 32
@@ -35,7 +37,9 @@ const (
 // only where the output port needs it) is the faster one left for later.
 // The virtio-net header is still parsed: a NEEDS_CSUM frame is completed
 // in software and a GSO frame (which the kernel should never send with
-// offloads off) is dropped and counted as oversize.
+// offloads off) is dropped and counted as oversize. A received frame's
+// Meta is zero but for Offload.Flags = packet.CsumValid when the header
+// said DATA_VALID or gvs completed a NEEDS_CSUM checksum.
 type Tap struct {
 	name string
 	fd   int
@@ -141,10 +145,16 @@ func (t *Tap) Recv(frames []datapath.Frame) int {
 			t.rxOversize.Add(1)
 			continue
 		}
+		var off packet.Offload
 		if h[0]&vnetFlagNeedsCsum != 0 {
-			finishPartial(frame, int(binary.LittleEndian.Uint16(h[6:])), int(binary.LittleEndian.Uint16(h[8:])))
+			// Completed here, so what goes on is valid.
+			if finishPartial(frame, int(binary.LittleEndian.Uint16(h[6:])), int(binary.LittleEndian.Uint16(h[8:]))) {
+				off.Flags = packet.CsumValid
+			}
+		} else if h[0]&vnetFlagDataValid != 0 {
+			off.Flags = packet.CsumValid
 		}
-		frames[n] = datapath.Frame{Buf: buf[:datapath.Headroom+flen], Off: datapath.Headroom, Len: flen, Handle: uint64(n)}
+		frames[n] = datapath.Frame{Buf: buf[:datapath.Headroom+flen], Off: datapath.Headroom, Len: flen, Handle: uint64(n), Meta: packet.Meta{Offload: off}}
 		n++
 	}
 	t.rxOK.Add(uint64(n))
