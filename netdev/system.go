@@ -24,8 +24,7 @@ const (
 	frameSize = 2048 // TPACKET_V3 packs frames; this only sets the minimum
 	retireTOV = 1
 
-	tpacketAlign = 16
-	tpHdrLen     = 68 // TPACKET_ALIGN(sizeof(tpacket3_hdr)) + sizeof(sockaddr_ll)
+	tpHdrLen = 68 // TPACKET_ALIGN(sizeof(tpacket3_hdr)) + sizeof(sockaddr_ll)
 	// pushRoom is room beyond Headroom for re-inserting a VLAN tag the
 	// kernel took out of the frame.
 	pushRoom = 8
