@@ -5,6 +5,7 @@ import (
 
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // LoadConfig adds the configuration's bridges, ports and flows, then plays
@@ -13,7 +14,7 @@ import (
 func (s *Server) LoadConfig(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.dp.Load(cfg, s.open); err != nil {
+	if err := vswitch.Load(s.dp, cfg, s.open); err != nil {
 		return err
 	}
 	for _, bc := range cfg.Bridges {
@@ -33,7 +34,7 @@ func (s *Server) LoadConfig(cfg *config.Config) error {
 
 // playRx injects the frames of a pcap port's rx file. Callers hold s.mu.
 func (s *Server) playRx(pc config.Port) error {
-	if pc.Type != "pcap" || pc.Options["rx"] == "" {
+	if pc.Type != config.KindPcap || pc.Options["rx"] == "" {
 		return nil
 	}
 	p := s.dp.PortByName(pc.Name)

@@ -19,6 +19,7 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // Server implements the control API over a datapath.
@@ -29,7 +30,7 @@ type Server struct {
 
 	dp    *datapath.Datapath
 	log   *zap.Logger
-	open  datapath.DeviceOpener
+	open  vswitch.DeviceOpener
 	state *StateStore
 
 	quit  chan struct{}          // closed when Serve begins to stop: ends capture streams
@@ -40,7 +41,7 @@ type Server struct {
 
 // NewServer returns a server for dp. open makes devices for new ports;
 // state (may be nil) persists every change.
-func NewServer(dp *datapath.Datapath, open datapath.DeviceOpener, state *StateStore, log *zap.Logger) *Server {
+func NewServer(dp *datapath.Datapath, open vswitch.DeviceOpener, state *StateStore, log *zap.Logger) *Server {
 	if log == nil {
 		log = zap.NewNop()
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // AddBridge creates a bridge (ovs-vsctl add-br).
@@ -121,7 +122,7 @@ func (s *Server) AddPort(_ context.Context, r *ctlpb.AddPortRequest) (*ctlpb.Add
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
 	p := s.dp.PortByName(pc.Name)
-	s.log.Debug("port added", zap.String("bridge", r.Bridge), zap.String("port", pc.Name), zap.Uint16("ofport", uint16(p.OFPort)), zap.String("type", pc.Type))
+	s.log.Debug("port added", zap.String("bridge", r.Bridge), zap.String("port", pc.Name), zap.Uint16("ofport", uint16(p.OFPort)), zap.String("type", string(pc.Type)))
 	return &ctlpb.AddPortResponse{Ofport: uint32(p.OFPort)}, s.save()
 }
 
@@ -130,21 +131,8 @@ func (s *Server) addPort(bridge string, pc config.Port) error {
 	if s.dp.Bridge(bridge) == nil {
 		return status.Errorf(codes.NotFound, "no bridge named %s", bridge)
 	}
-	p, err := datapath.NewPort(pc)
+	p, err := vswitch.AttachPort(s.dp, bridge, pc, s.open)
 	if err != nil {
-		return err
-	}
-	if pc.Type != "patch" {
-		dev, err := s.open(bridge, pc)
-		if err != nil {
-			return err
-		}
-		p.Dev = dev
-	}
-	if err := s.dp.AddPort(bridge, p, pc.Options["peer"]); err != nil {
-		if p.Dev != nil {
-			p.Dev.Close()
-		}
 		return err
 	}
 	pc.OFPort = uint16(p.OFPort)
@@ -218,7 +206,7 @@ func (s *Server) SetPort(_ context.Context, r *ctlpb.SetPortRequest) (*ctlpb.Set
 	if pc.Type == old.Type && maps.Equal(pc.Options, old.Options) {
 		// Only VLAN settings change (Neutron tags a port right after
 		// adding it): keep the device, which may be a VM's tap.
-		mode, tag, hasTag, err := datapath.VLANOf(pc)
+		mode, tag, hasTag, err := vswitch.VLANOf(pc)
 		if err != nil {
 			return nil, invalid("%v", err)
 		}
@@ -244,9 +232,9 @@ func (s *Server) SetPort(_ context.Context, r *ctlpb.SetPortRequest) (*ctlpb.Set
 }
 
 func portConfig(p *ctlpb.Port) config.Port {
-	pc := config.Port{Name: p.Name, OFPort: uint16(p.Ofport), Type: p.Type, VLANMode: p.VlanMode, Options: p.Options}
+	pc := config.Port{Name: p.Name, OFPort: uint16(p.Ofport), Type: config.PortKind(p.Type), VLANMode: p.VlanMode, Options: p.Options}
 	if pc.Type == "" {
-		pc.Type = "system"
+		pc.Type = config.KindSystem
 	}
 	if p.Tag != nil {
 		t := uint16(*p.Tag)

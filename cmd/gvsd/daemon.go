@@ -19,6 +19,7 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/ctl"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // newLogger builds the daemon's logger: JSON (production) by default,
@@ -46,12 +47,12 @@ func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 // deviceOpener makes port devices in daemon mode.
 func deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
 	switch p.Type {
-	case "pcap":
+	case config.KindPcap:
 		if p.Options["tx"] == "" {
 			return datapath.Discard(), nil
 		}
 		return datapath.AppendPcap(p.Options["tx"], func() int64 { return time.Now().UnixNano() })
-	case "tap", "internal", "system", "afxdp":
+	case config.KindTap, config.KindInternal, config.KindSystem, config.KindAFXDP:
 		return openNetdev(p)
 	}
 	return nil, fmt.Errorf("port type %q is not supported yet", p.Type)
@@ -75,7 +76,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	defer l.Close()
 
 	dp := datapath.New()
-	ct := datapath.NewConntrackFrom(cfg.Conntrack)
+	ct := vswitch.NewConntrack(cfg.Conntrack)
 	ct.Start(10 * time.Second) // expire idle connections
 	defer ct.Close()
 	dp.Conntrack = ct
