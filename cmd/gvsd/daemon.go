@@ -87,16 +87,17 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 			}
 		}
 	}
-	var store *ctl.StateStore
+	var store *vswitch.StateStore
 	if cfg.StateDir != "" {
-		if store, err = ctl.OpenState(cfg.StateDir); err != nil {
+		if store, err = vswitch.OpenState(cfg.StateDir); err != nil {
 			return err
 		}
 	}
-	srv := ctl.NewServer(dp, deviceOpener, store, log)
-	if err := start(srv, store, cfg, log); err != nil {
+	sw := vswitch.New(dp, deviceOpener, store, log)
+	if err := start(sw, store, cfg, log); err != nil {
 		return err
 	}
+	srv := ctl.NewServer(sw, log)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -129,7 +130,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 
 // start restores the saved state if there is one, else loads the
 // configuration's bridges and saves that as the first state.
-func start(srv *ctl.Server, store *ctl.StateStore, cfg *config.Config, log *zap.Logger) error {
+func start(sw *vswitch.Switch, store *vswitch.StateStore, cfg *config.Config, log *zap.Logger) error {
 	if store != nil {
 		st, err := store.Load()
 		if err != nil {
@@ -137,14 +138,14 @@ func start(srv *ctl.Server, store *ctl.StateStore, cfg *config.Config, log *zap.
 		}
 		if st != nil {
 			log.Info("restoring saved state", zap.Int("bridges", len(st.Bridges)))
-			return srv.Restore(st)
+			return sw.Restore(st)
 		}
 	}
-	if err := srv.LoadConfig(cfg); err != nil {
+	if err := sw.LoadConfig(cfg); err != nil {
 		return err
 	}
 	if store != nil {
-		return srv.SaveState()
+		return sw.SaveState()
 	}
 	return nil
 }

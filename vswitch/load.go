@@ -1,20 +1,19 @@
-package ctl
+package vswitch
 
 import (
 	"fmt"
 
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
-	"github.com/gvs-project/gvs/vswitch"
 )
 
 // LoadConfig adds the configuration's bridges, ports and flows, then plays
 // the rx file of every pcap port once, as the daemon does when such a port
 // comes up.
-func (s *Server) LoadConfig(cfg *config.Config) error {
+func (s *Switch) LoadConfig(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := vswitch.Load(s.dp, cfg, s.open); err != nil {
+	if err := Load(s.dp, cfg, s.open); err != nil {
 		return err
 	}
 	for _, bc := range cfg.Bridges {
@@ -33,7 +32,7 @@ func (s *Server) LoadConfig(cfg *config.Config) error {
 }
 
 // playRx injects the frames of a pcap port's rx file. Callers hold s.mu.
-func (s *Server) playRx(pc config.Port) error {
+func (s *Switch) playRx(pc config.Port) error {
 	if pc.Type != config.KindPcap || pc.Options["rx"] == "" {
 		return nil
 	}
