@@ -24,6 +24,8 @@ type Switch struct {
 	mu    sync.Mutex             // serialises changes and the control worker
 	w     *datapath.Worker       // runs packet-out and trace
 	ports map[string]config.Port // configuration of every port, by name
+
+	ev events // subscribers to asynchronous events
 }
 
 // New returns the core for dp. open makes devices for new ports; state
@@ -87,11 +89,15 @@ func (s *Switch) DelBridge(name string, ifExists bool) error {
 		}
 		return errorf(ErrNotFound, "no bridge named %s", name)
 	}
+	gone := s.portList(b)
 	for _, p := range b.Ports() {
 		delete(s.ports, p.Name)
 	}
 	if err := s.dp.DelBridge(name); err != nil {
 		return errorf(ErrNotFound, "%v", err)
+	}
+	for _, pi := range gone {
+		s.portStatus("delete", pi)
 	}
 	s.log.Debug("bridge deleted", zap.String("bridge", name))
 	return s.save()
@@ -181,6 +187,9 @@ func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, 
 		return 0, errorf(ErrRefused, "%v", err)
 	}
 	p := s.dp.PortByName(pc.Name)
+	if pi, ok := s.portInfo(pc.Name); ok {
+		s.portStatus("add", pi)
+	}
 	s.log.Debug("port added", zap.String("bridge", bridge), zap.String("port", pc.Name), zap.Uint16("ofport", uint16(p.OFPort)), zap.String("type", string(pc.Type)))
 	return uint16(p.OFPort), s.save()
 }
@@ -211,10 +220,14 @@ func (s *Switch) DelPort(bridge, name string, ifExists bool) error {
 	if p != nil && bridge != "" && p.Bridge.Name != bridge {
 		return errorf(ErrNotFound, "bridge %s does not have a port %s (it is on %s)", bridge, name, p.Bridge.Name)
 	}
+	gone, known := s.portInfo(name)
 	if err := s.dp.DelPort(name); err != nil {
 		return errorf(ErrNotFound, "%v", err)
 	}
 	delete(s.ports, name)
+	if known {
+		s.portStatus("delete", gone)
+	}
 	s.log.Debug("port deleted", zap.String("port", name))
 	return s.save()
 }
@@ -260,6 +273,7 @@ func (s *Switch) SetPort(name string, c PortChange) error {
 		}
 		p.SetVLAN(mode, tag, hasTag, pc.Trunks)
 		s.ports[name] = pc
+		s.modified(name)
 		s.log.Debug("port VLAN changed", zap.String("port", name))
 		return s.save()
 	}
@@ -275,8 +289,16 @@ func (s *Switch) SetPort(name string, c PortChange) error {
 		}
 		return errorf(ErrRefused, "%v", err)
 	}
+	s.modified(name)
 	s.log.Debug("port changed", zap.String("port", name))
 	return s.save()
+}
+
+// modified publishes port-status modify for a port. Callers hold s.mu.
+func (s *Switch) modified(name string) {
+	if pi, ok := s.portInfo(name); ok {
+		s.portStatus("modify", pi)
+	}
 }
 
 func (c PortChange) apply(pc *config.Port) {

@@ -101,7 +101,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go expireFlows(ctx, dp, log)
+	go expireFlows(ctx, sw, log)
 	if cfg.Metrics != "" {
 		ml, err := net.Listen("tcp", cfg.Metrics)
 		if err != nil {
@@ -152,7 +152,8 @@ func start(sw *vswitch.Switch, store *vswitch.StateStore, cfg *config.Config, lo
 
 // expireFlows removes flows whose idle or hard timeout has passed (learned
 // flows included), once a second, as ovs-vswitchd does, until ctx ends.
-func expireFlows(ctx context.Context, dp *datapath.Datapath, log *zap.Logger) {
+// The core publishes flow-removed events for them.
+func expireFlows(ctx context.Context, sw *vswitch.Switch, log *zap.Logger) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -160,10 +161,8 @@ func expireFlows(ctx context.Context, dp *datapath.Datapath, log *zap.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			for _, b := range dp.Bridges() {
-				if gone := b.Flows.Expire(now); len(gone) > 0 {
-					log.Debug("flows expired", zap.String("bridge", b.Name), zap.Int("flows", len(gone)))
-				}
+			if gone := sw.ExpireFlows(now); gone > 0 {
+				log.Debug("flows expired", zap.Int("flows", gone))
 			}
 		}
 	}
