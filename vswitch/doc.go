@@ -12,6 +12,15 @@
 //     hands in); NewConntrack, the tracker configured by the conntrack
 //     section.
 //   - replay.go: Replay, the offline run of gvsd replay over pcap ports.
+//   - switch.go: Switch, the core that owns the datapath, the port
+//     configurations and the state store (state.go, load.go); bridges and
+//     ports (add, delete, set, list) and the MAC table flush.
+//   - flows.go: flow mods (add, modify, delete, replace), dumps with
+//     ovs-ofctl filters, packet-out and trace.
+//   - events.go: Subscribe for packet-in, flow-removed and port-status
+//     events, bounded and non-blocking (a slow subscriber loses events,
+//     counted); ExpireFlows, the daemon's once-a-second flow expiry.
+//   - errors.go: the error kinds front ends map to their own codes.
 //
 // Front ends (gRPC in package ctl today; OpenFlow and OVSDB next) call this
 // package rather than build ports or parse configuration themselves.
