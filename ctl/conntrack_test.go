@@ -32,7 +32,7 @@ func udpFrame(t *testing.T, sport uint16) []byte {
 
 func TestConntrackService(t *testing.T) {
 	dp := datapath.New()
-	s := &conntrackService{dp: dp}
+	s := &conntrackService{sw: vswitch.New(dp, nil, nil, nil)}
 	if _, err := s.DumpConntrack(context.Background(), &ctlpb.DumpConntrackRequest{}); err == nil {
 		t.Fatal("dump without a tracker: want an error")
 	}

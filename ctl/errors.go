@@ -27,6 +27,7 @@ func grpcError(err error) error {
 		{vswitch.ErrRefused, codes.FailedPrecondition},
 		{vswitch.ErrConflict, codes.Aborted},
 		{vswitch.ErrNotSaved, codes.Internal},
+		{vswitch.ErrNoTracker, codes.Unavailable},
 	} {
 		if errors.Is(err, k.kind) {
 			code = k.code

@@ -47,7 +47,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, gid int) error {
 	ctlpb.RegisterSwitchServer(g, s)
 	ctlpb.RegisterFlowsServer(g, s)
 	ctlpb.RegisterDatapathServer(g, s)
-	ctlpb.RegisterConntrackServer(g, &conntrackService{dp: s.dp})
+	ctlpb.RegisterConntrackServer(g, &conntrackService{sw: s.sw})
 	hs := health.NewServer()
 	for _, name := range []string{"", "gvs.v1.Switch", "gvs.v1.Flows", "gvs.v1.Datapath"} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)

@@ -8,12 +8,13 @@ import (
 // The kinds of error the core returns. Test with errors.Is; front ends map
 // them to their own codes (ctl: gRPC status codes).
 var (
-	ErrInvalid  = errors.New("invalid request")                  // the request is malformed
-	ErrNotFound = errors.New("not found")                        // no such bridge or port
-	ErrExists   = errors.New("already exists")                   // the bridge exists
-	ErrRefused  = errors.New("refused")                          // valid, but the datapath cannot apply it
-	ErrConflict = errors.New("changed meanwhile")                // a concurrent change got in first: retry
-	ErrNotSaved = errors.New("change applied but not persisted") // the state file could not be written
+	ErrInvalid   = errors.New("invalid request")                  // the request is malformed
+	ErrNotFound  = errors.New("not found")                        // no such bridge or port
+	ErrExists    = errors.New("already exists")                   // the bridge exists
+	ErrRefused   = errors.New("refused")                          // valid, but the datapath cannot apply it
+	ErrConflict  = errors.New("changed meanwhile")                // a concurrent change got in first: retry
+	ErrNotSaved  = errors.New("change applied but not persisted") // the state file could not be written
+	ErrNoTracker = errors.New("no connection tracker")            // the datapath has no tracker to dump or flush
 )
 
 // Error is an error of one of the kinds above. Its text is the message
