@@ -6,8 +6,8 @@
 // into a call of the control core (package vswitch, which owns the
 // datapath, the port configurations and the state file) and the result
 // back; the core's error kinds (vswitch.ErrNotFound, ErrInvalid, ...)
-// become gRPC status codes (errors.go). Read-only views (dump-ports,
-// drops, fdb/show, metrics) read the core's datapath directly.
+// become gRPC status codes (errors.go). Only capture and the metrics
+// collectors read the core's datapath directly.
 //
 // Every call is authorised by the caller's credentials (SO_PEERCRED): root,
 // or a member of the socket's group. The core writes every change to

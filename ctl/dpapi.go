@@ -3,14 +3,12 @@ package ctl
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/datapath/fdb"
-	"github.com/gvs-project/gvs/flowtable"
 	"github.com/gvs-project/gvs/vswitch"
 )
 
@@ -34,29 +32,20 @@ func (s *Server) Trace(_ context.Context, r *ctlpb.TraceRequest) (*ctlpb.TraceRe
 
 // DumpPorts reports port counters in the ovs-ofctl dump-ports shape.
 func (s *Server) DumpPorts(_ context.Context, r *ctlpb.DumpPortsRequest) (*ctlpb.DumpPortsResponse, error) {
-	b, err := s.sw.Bridge(r.Bridge)
+	ports, err := s.sw.PortStats(r.Bridge, r.Port)
 	if err != nil {
 		return nil, grpcError(err)
-	}
-	ports := b.Ports()
-	if r.Port != "" {
-		p, err := vswitch.PortRef(b, r.Port)
-		if err != nil {
-			return nil, grpcError(err)
-		}
-		ports = []*datapath.Port{p}
 	}
 	out := &ctlpb.DumpPortsResponse{}
 	var t strings.Builder
 	fmt.Fprintf(&t, "OFPST_PORT reply (xid=0x2): %d ports\n", len(ports))
-	for _, p := range ports {
-		st := &p.Stats
-		ps := &ctlpb.PortStats{Name: p.Name, Ofport: uint32(p.OFPort),
-			RxPackets: st.RxPackets.Load(), RxBytes: st.RxBytes.Load(), RxDropped: st.RxDropped.Load(),
-			TxPackets: st.TxPackets.Load(), TxBytes: st.TxBytes.Load(), TxDropped: st.TxDropped.Load()}
+	for _, st := range ports {
+		ps := &ctlpb.PortStats{Name: st.Name, Ofport: uint32(st.OFPort),
+			RxPackets: st.RxPackets, RxBytes: st.RxBytes, RxDropped: st.RxDropped,
+			TxPackets: st.TxPackets, TxBytes: st.TxBytes, TxDropped: st.TxDropped}
 		out.Ports = append(out.Ports, ps)
-		no := fmt.Sprintf("%2d", p.OFPort)
-		if p == b.Local {
+		no := fmt.Sprintf("%2d", st.OFPort)
+		if st.Local {
 			no = "LOCAL"
 		}
 		fmt.Fprintf(&t, "  port %s: rx pkts=%d, bytes=%d, drop=%d, errs=0, frame=0, over=0, crc=0\n", no, ps.RxPackets, ps.RxBytes, ps.RxDropped)
@@ -69,38 +58,21 @@ func (s *Server) DumpPorts(_ context.Context, r *ctlpb.DumpPortsRequest) (*ctlpb
 // Drops reports each bridge's drops by reason and its malformed count.
 func (s *Server) Drops(_ context.Context, r *ctlpb.DropsRequest) (*ctlpb.DropsResponse, error) {
 	out := &ctlpb.DropsResponse{}
-	for _, b := range s.dp.Bridges() {
-		if r.Bridge != "" && b.Name != r.Bridge {
-			continue
-		}
-		bd := &ctlpb.BridgeDrops{Bridge: b.Name, Reasons: map[string]uint64{}, Malformed: b.Malformed.Load()}
-		for _, reason := range datapath.DropReasons() {
-			bd.Reasons[reason.String()] = b.Drops(reason)
-		}
-		out.Bridges = append(out.Bridges, bd)
+	for _, d := range s.sw.Drops(r.Bridge) {
+		out.Bridges = append(out.Bridges, &ctlpb.BridgeDrops{Bridge: d.Bridge, Reasons: d.Reasons, Malformed: d.Malformed})
 	}
 	return out, nil
 }
 
 // FDBShow prints the MAC table in the ovs-appctl fdb/show shape.
 func (s *Server) FDBShow(_ context.Context, r *ctlpb.FDBShowRequest) (*ctlpb.FDBShowResponse, error) {
-	b, err := s.sw.Bridge(r.Bridge)
+	entries, names, err := s.sw.FDB(r.Bridge)
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	entries := b.FDB.Entries(time.Now().UnixNano())
-	name := func(p fdb.Port) string {
-		if n, ok := b.PortName(flowtable.Port(p)); ok {
-			return n
-		}
-		if flowtable.Port(p) == flowtable.PortLocal {
-			return "LOCAL"
-		}
-		return strconv.Itoa(int(p))
-	}
 	out := &ctlpb.FDBShowResponse{Text: fdb.FormatShow(entries, nil)}
-	for _, e := range entries {
-		out.Entries = append(out.Entries, &ctlpb.FDBEntry{Port: name(e.Port), Vlan: uint32(e.VLAN),
+	for i, e := range entries {
+		out.Entries = append(out.Entries, &ctlpb.FDBEntry{Port: names[i], Vlan: uint32(e.VLAN),
 			Mac:        fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", e.MAC[0], e.MAC[1], e.MAC[2], e.MAC[3], e.MAC[4], e.MAC[5]),
 			AgeSeconds: uint32(e.Age / time.Second)})
 	}

@@ -20,6 +20,7 @@
 //   - events.go: Subscribe for packet-in, flow-removed and port-status
 //     events, bounded and non-blocking (a slow subscriber loses events,
 //     counted); ExpireFlows, the daemon's once-a-second flow expiry.
+//   - views.go: read-only views: port counters, drops, the MAC table.
 //   - conntrack.go: dumps and flushes of the datapath's connection tracker.
 //   - errors.go: the error kinds front ends map to their own codes.
 //
