@@ -7,6 +7,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/datapath"
 )
 
@@ -34,7 +35,7 @@ func tcpFrame(b testing.TB, src, dst net.HardwareAddr, vlan int, sip, dip net.IP
 // connection VM:40000 -> 192.168.1.20:22 in zone 1.
 func firewallSwitch(b *testing.B) *benchSwitch {
 	s := newBenchSwitch(b)
-	s.dp.Conntrack = datapath.NewConntrack()
+	s.dp.Conntrack = conntrack.New(conntrack.Config{})
 	s.bridge(b, "br-int", datapath.FailSecure)
 	s.port(b, "br-int", "wire", 1, 0, "")
 	s.port(b, "br-int", "vm1", 5, 1, "")

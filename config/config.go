@@ -83,7 +83,7 @@ type Port struct {
 	// free one.
 	OFPort uint16 `yaml:"ofport,omitempty" json:"ofport,omitempty"`
 	// Type is pcap, patch, tap, afxdp, system or internal.
-	Type string `yaml:"type" json:"type"`
+	Type PortKind `yaml:"type" json:"type"`
 	// Tag is the access VLAN, or the native VLAN of native-* modes.
 	Tag *uint16 `yaml:"tag,omitempty" json:"tag,omitempty"`
 	// Trunks are the VLANs of a trunk port; none = all.
@@ -144,12 +144,31 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// PortKind is a port's type as OVSDB names it: what its device is.
+type PortKind string
+
+// The port kinds gvs knows.
+const (
+	KindPcap     PortKind = "pcap"     // frames from an rx pcap file, to a tx pcap file
+	KindPatch    PortKind = "patch"    // linked to a patch port of another bridge; no device
+	KindTap      PortKind = "tap"      // a tap device gvs creates (a VM's interface)
+	KindAFXDP    PortKind = "afxdp"    // an existing interface through an AF_XDP socket
+	KindSystem   PortKind = "system"   // an existing interface through a packet socket
+	KindInternal PortKind = "internal" // a host interface gvs creates for the bridge
+)
+
+// Known reports whether k is one of the kinds above.
+func (k PortKind) Known() bool { return portTypes[k] }
+
+// HasDevice reports whether a port of kind k has a device (all but patch).
+func (k PortKind) HasDevice() bool { return k != KindPatch }
+
 // Port types.
-var portTypes = map[string]bool{"pcap": true, "patch": true, "tap": true, "afxdp": true, "system": true, "internal": true}
+var portTypes = map[PortKind]bool{KindPcap: true, KindPatch: true, KindTap: true, KindAFXDP: true, KindSystem: true, KindInternal: true}
 
 // portOptions lists the options each type accepts; types not listed
 // accept any.
-var portOptions = map[string][]string{"pcap": {"rx", "tx"}, "patch": {"peer"}}
+var portOptions = map[PortKind][]string{KindPcap: {"rx", "tx"}, KindPatch: {"peer"}}
 
 var vlanModes = map[string]bool{"access": true, "trunk": true, "native-tagged": true, "native-untagged": true}
 
@@ -202,7 +221,7 @@ func ValidatePort(p Port) error {
 			}
 		}
 	}
-	if p.Type == "patch" {
+	if p.Type == KindPatch {
 		switch peer := p.Options["peer"]; {
 		case peer == "":
 			return bad("options.peer", "a patch port needs options.peer")

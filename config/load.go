@@ -367,7 +367,7 @@ func (l *loader) ports(n *yaml.Node, b *Bridge) error {
 }
 
 func (l *loader) portConfig(n *yaml.Node) (Port, error) {
-	p := Port{Type: "system"}
+	p := Port{Type: KindSystem}
 	known := []string{"name", "ofport", "type", "tag", "trunks", "vlan_mode", "options"}
 	err := l.fields(n, "a port", known, func(key string, k, v *yaml.Node) error {
 		var err error
@@ -376,7 +376,9 @@ func (l *loader) portConfig(n *yaml.Node) (Port, error) {
 		case "name":
 			p.Name, err = l.str(key, v)
 		case "type":
-			p.Type, err = l.str(key, v)
+			var t string
+			t, err = l.str(key, v)
+			p.Type = PortKind(t)
 		case "vlan_mode":
 			p.VLANMode, err = l.str(key, v)
 		case "ofport":
@@ -431,7 +433,7 @@ func (l *loader) portConfig(n *yaml.Node) (Port, error) {
 	if err := ValidatePort(p); err != nil {
 		return p, l.wrap(n, err)
 	}
-	if p.Type == "pcap" {
+	if p.Type == KindPcap {
 		for _, o := range []string{"rx", "tx"} {
 			if f := p.Options[o]; f != "" {
 				p.Options[o] = l.resolve(f)
@@ -522,7 +524,7 @@ func (l *loader) crossCheck(doc *yaml.Node, cfg *Config) error {
 		l.bridge = b.Name
 		for pi := range b.Ports {
 			p := &b.Ports[pi]
-			if p.Type != "patch" {
+			if p.Type != KindPatch {
 				continue
 			}
 			l.port = p.Name
@@ -532,7 +534,7 @@ func (l *loader) crossCheck(doc *yaml.Node, cfg *Config) error {
 			switch {
 			case !ok:
 				return l.errAt(optionNode(node, "peer"), "options.peer", "options.peer: peer port %q does not exist", peerName)
-			case peer.port.Type != "patch":
+			case peer.port.Type != KindPatch:
 				return l.errAt(optionNode(node, "peer"), "options.peer", "options.peer: peer port %q is a %s port, not a patch port", peerName, peer.port.Type)
 			case peer.port.Options["peer"] != p.Name:
 				return l.errAt(optionNode(node, "peer"), "options.peer", "options.peer: peer port %q has options.peer %q, not %q", peerName, peer.port.Options["peer"], p.Name)

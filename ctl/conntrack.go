@@ -6,33 +6,17 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
-
-// conntrackTable is what the Conntrack service needs from the datapath's
-// tracker (conntrack.Tracker).
-type conntrackTable interface {
-	Dump(zone *uint16) []conntrack.Entry
-	Flush(zone *uint16) int
-}
 
 // conntrackService serves dpctl/dump-conntrack and dpctl/flush-conntrack.
 type conntrackService struct {
 	ctlpb.UnimplementedConntrackServer
-	dp *datapath.Datapath
-}
-
-func (c *conntrackService) table() (conntrackTable, error) {
-	t, ok := c.dp.Conntrack.(conntrackTable)
-	if !ok || t == nil {
-		return nil, status.Error(codes.Unavailable, "this gvsd has no connection tracker")
-	}
-	return t, nil
+	sw *vswitch.Switch
 }
 
 func ctZone(z *uint32) (*uint16, error) {
@@ -48,15 +32,14 @@ func ctZone(z *uint32) (*uint16, error) {
 
 // DumpConntrack lists connection-tracking entries, of one zone or all.
 func (c *conntrackService) DumpConntrack(_ context.Context, r *ctlpb.DumpConntrackRequest) (*ctlpb.DumpConntrackResponse, error) {
-	t, err := c.table()
-	if err != nil {
-		return nil, err
-	}
 	zone, err := ctZone(r.Zone)
 	if err != nil {
 		return nil, err
 	}
-	es := t.Dump(zone)
+	es, err := c.sw.DumpConntrack(zone)
+	if err != nil {
+		return nil, grpcError(err)
+	}
 	resp := &ctlpb.DumpConntrackResponse{Text: conntrack.Format(es)}
 	for _, e := range es {
 		pe := &ctlpb.ConntrackEntry{
@@ -75,15 +58,15 @@ func (c *conntrackService) DumpConntrack(_ context.Context, r *ctlpb.DumpConntra
 
 // FlushConntrack deletes connection-tracking entries, of one zone or all.
 func (c *conntrackService) FlushConntrack(_ context.Context, r *ctlpb.FlushConntrackRequest) (*ctlpb.FlushConntrackResponse, error) {
-	t, err := c.table()
-	if err != nil {
-		return nil, err
-	}
 	zone, err := ctZone(r.Zone)
 	if err != nil {
 		return nil, err
 	}
-	return &ctlpb.FlushConntrackResponse{Deleted: uint64(t.Flush(zone))}, nil
+	n, err := c.sw.FlushConntrack(zone)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	return &ctlpb.FlushConntrackResponse{Deleted: uint64(n)}, nil
 }
 
 func protoString(e conntrack.Entry) string {

@@ -10,9 +10,11 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 func udpFrame(t *testing.T, sport uint16) []byte {
@@ -30,11 +32,11 @@ func udpFrame(t *testing.T, sport uint16) []byte {
 
 func TestConntrackService(t *testing.T) {
 	dp := datapath.New()
-	s := &conntrackService{dp: dp}
+	s := &conntrackService{sw: vswitch.New(dp, nil, nil, nil)}
 	if _, err := s.DumpConntrack(context.Background(), &ctlpb.DumpConntrackRequest{}); err == nil {
 		t.Fatal("dump without a tracker: want an error")
 	}
-	ct := datapath.NewConntrack()
+	ct := vswitch.NewConntrack(config.Conntrack{})
 	dp.Conntrack = ct
 	for i, zone := range []uint16{1, 1, 2} {
 		var k flowtable.Key
@@ -72,7 +74,7 @@ func TestConntrackCollector(t *testing.T) {
 	if mfs, err := reg.Gather(); err != nil || len(mfs) != 0 {
 		t.Fatalf("without a tracker: %v %v", mfs, err)
 	}
-	ct := datapath.NewConntrack()
+	ct := vswitch.NewConntrack(config.Conntrack{})
 	dp.Conntrack = ct
 	var k flowtable.Key
 	ct.Execute(&flowtable.CT{Commit: true, Zone: 4, Table: flowtable.TableCurrent}, udpFrame(t, 1), &k, 1)

@@ -3,56 +3,40 @@ package ctl
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
-	"google.golang.org/grpc/status"
 
-	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
-// Server implements the control API over a datapath.
+// Server implements the control API over the control core: each handler
+// translates its request into a core call and the result (or the core's
+// error kind, as a gRPC status code) back.
 type Server struct {
 	ctlpb.UnimplementedSwitchServer
 	ctlpb.UnimplementedFlowsServer
 	ctlpb.UnimplementedDatapathServer
 
-	dp    *datapath.Datapath
-	log   *zap.Logger
-	open  datapath.DeviceOpener
-	state *StateStore
-
-	quit  chan struct{}          // closed when Serve begins to stop: ends capture streams
-	mu    sync.Mutex             // serialises changes and the control worker
-	w     *datapath.Worker       // runs packet-out and trace
-	ports map[string]config.Port // configuration of every port, by name
+	sw   *vswitch.Switch
+	dp   *datapath.Datapath // sw's datapath, for read-only views
+	log  *zap.Logger
+	quit chan struct{} // closed when Serve begins to stop: ends capture streams
 }
 
-// NewServer returns a server for dp. open makes devices for new ports;
-// state (may be nil) persists every change.
-func NewServer(dp *datapath.Datapath, open datapath.DeviceOpener, state *StateStore, log *zap.Logger) *Server {
+// NewServer returns a server for the core sw; log may be nil.
+func NewServer(sw *vswitch.Switch, log *zap.Logger) *Server {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Server{dp: dp, log: log, open: open, state: state, w: dp.NewWorker(), ports: map[string]config.Port{}, quit: make(chan struct{})}
-}
-
-// RememberPort records the configuration a port was built from (ports
-// created from the configuration file or the state directory).
-func (s *Server) RememberPort(pc config.Port) {
-	s.mu.Lock()
-	s.ports[pc.Name] = pc
-	s.mu.Unlock()
+	return &Server{sw: sw, dp: sw.Datapath(), log: log, quit: make(chan struct{})}
 }
 
 // Serve serves the API on l until it is closed or ctx is done. Callers are
@@ -63,7 +47,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, gid int) error {
 	ctlpb.RegisterSwitchServer(g, s)
 	ctlpb.RegisterFlowsServer(g, s)
 	ctlpb.RegisterDatapathServer(g, s)
-	ctlpb.RegisterConntrackServer(g, &conntrackService{dp: s.dp})
+	ctlpb.RegisterConntrackServer(g, &conntrackService{sw: s.sw})
 	hs := health.NewServer()
 	for _, name := range []string{"", "gvs.v1.Switch", "gvs.v1.Flows", "gvs.v1.Datapath"} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
@@ -108,27 +92,3 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, gid int) error {
 // drainTimeout bounds how long Serve waits for calls in flight when it
 // stops.
 const drainTimeout = 5 * time.Second
-
-// save persists the current state; a failure is logged and reported.
-func (s *Server) save() error {
-	if s.state == nil {
-		return nil
-	}
-	if err := s.state.Save(s.snapshot()); err != nil {
-		s.log.Error("persist state", zap.Error(err))
-		return status.Errorf(codes.Internal, "change applied but not persisted: %v", err)
-	}
-	return nil
-}
-
-func (s *Server) bridge(name string) (*datapath.Bridge, error) {
-	b := s.dp.Bridge(name)
-	if b == nil {
-		return nil, status.Errorf(codes.NotFound, "no bridge named %s", name)
-	}
-	return b, nil
-}
-
-func invalid(format string, args ...any) error {
-	return status.Error(codes.InvalidArgument, fmt.Sprintf(format, args...))
-}

@@ -51,6 +51,8 @@ type Bridge struct {
 	FDB      *fdb.Table
 	Local    *Port // the bridge's own port, OpenFlow port LOCAL
 
+	dp *Datapath // the datapath it was added to; nil for a NewBridge
+
 	mu    sync.Mutex // serialises port changes
 	ports atomic.Pointer[portSet]
 	drops [numDropReasons]atomic.Uint64

@@ -18,6 +18,7 @@ const (
 	opSetARP                    // a = op, b = spa<<32 | tpa, c = sha, d = tha
 	opSetNDTarget               // a,b = target
 	opCT                        // a = index of the recirculation
+	opController                // port = the bridge's LOCAL, a = in_port: a packet-in
 )
 
 // op is one datapath operation. Set operations carry the new values of the

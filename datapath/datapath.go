@@ -22,8 +22,9 @@ type Datapath struct {
 	// timeouts all run on the frames' clock.
 	Clock func() time.Time
 
-	mu      sync.Mutex
-	bridges atomic.Pointer[[]*Bridge] // sorted by name
+	mu       sync.Mutex
+	bridges  atomic.Pointer[[]*Bridge] // sorted by name
+	packetIn atomic.Pointer[func(PacketIn)]
 }
 
 // New returns an empty datapath.
@@ -64,6 +65,7 @@ func (dp *Datapath) AddBridge(name string, mode FailMode) (*Bridge, error) {
 		return nil, fmt.Errorf("add bridge %s: a bridge or port with that name exists", name)
 	}
 	b := newBridge(name, mode, dp.now())
+	b.dp = dp
 	if dp.OnBridge != nil {
 		dp.OnBridge(b)
 	}

@@ -40,6 +40,8 @@ func (w *Worker) execute(p *Packet, ops []op) {
 			p.setNDTarget(o.a, o.b)
 		case opCT:
 			w.conntrack(p, &w.x.recircs[o.a])
+		case opController:
+			w.packetIn(p, o)
 		}
 	}
 }

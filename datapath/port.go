@@ -19,6 +19,26 @@ const (
 	VLANNativeUntagged                 // trunk; untagged frames are in Tag, and Tag goes out untagged
 )
 
+// ResolveVLAN resolves a port's VLAN settings as OVSDB does: an explicit
+// vlan_mode, else access when only a tag is set (no trunks), else trunk.
+// tag nil means no tag. An unknown vlan_mode is an error.
+func ResolveVLAN(vlanMode string, tag *uint16, hasTrunks bool) (mode VLANMode, t uint16, hasTag bool, err error) {
+	if tag != nil {
+		t, hasTag = *tag, true
+	}
+	switch {
+	case vlanMode != "":
+		if mode, err = ParseVLANMode(vlanMode); err != nil {
+			return 0, 0, false, err
+		}
+	case hasTag && !hasTrunks:
+		mode = VLANAccess
+	default:
+		mode = VLANTrunk
+	}
+	return mode, t, hasTag, nil
+}
+
 // ParseVLANMode reads an OVSDB vlan_mode value.
 func ParseVLANMode(s string) (VLANMode, error) {
 	switch s {

@@ -3,16 +3,14 @@ package datapath
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/flowtable"
 )
 
-// ReplayOptions control an offline replay.
+// ReplayOptions control an offline replay (RunReplay).
 type ReplayOptions struct {
 	Trace     io.Writer // if set, an ofproto/trace style explanation per packet
 	DumpFlows io.Writer // if set, every bridge's flow table at the end
@@ -28,104 +26,65 @@ func (discard) Close() error      { return nil }
 // Discard returns a device that accepts and forgets every frame.
 func Discard() Device { return discard{} }
 
-type replayFrame struct {
-	name  string // the pcap port it is received on
-	port  *Port
-	order int // config order of the port, then frame order: ties keep it
+// ReplayFrame is a frame of an offline replay and the port it arrives on.
+type ReplayFrame struct {
+	Port *Port
 	PcapFrame
 }
 
-// Replay runs a configuration offline: every pcap port's rx file is read,
-// all frames are merged by timestamp (ties in configuration order) and each
-// runs to completion before the next, with time taken from the frames.
-// Every pcap port's tx file receives what the port transmitted.
-func Replay(cfg *config.Config, opts ReplayOptions) (*Datapath, error) {
-	var frames []replayFrame
-	order := 0
-	for _, bc := range cfg.Bridges {
-		for _, pc := range bc.Ports {
-			rx := pc.Options["rx"]
-			if pc.Type != "pcap" || rx == "" {
-				continue
-			}
-			fs, err := ReadPcap(rx)
-			if err != nil {
-				return nil, fmt.Errorf("bridge %s port %s: %w", bc.Name, pc.Name, err)
-			}
-			for _, f := range fs {
-				frames = append(frames, replayFrame{name: pc.Name, order: order, PcapFrame: f})
-				order++
-			}
-		}
-	}
-	sort.SliceStable(frames, func(i, j int) bool { return frames[i].Time.Before(frames[j].Time) })
+// ReplayClock is the clock of an offline replay: the time of the frame
+// being replayed. The datapath and the pcap devices of a replay read it.
+type ReplayClock struct{ ns int64 }
 
-	// The replay's clock is the frames': it starts at the first one, and
-	// the configuration's flows are added then.
-	now := time.Now().UnixNano()
-	if len(frames) > 0 {
-		now = frames[0].Time.UnixNano()
-	}
-	clock := func() int64 { return now }
-	dp := New()
-	dp.Clock = func() time.Time { return time.Unix(0, now) }
-	dp.Conntrack = NewConntrackFrom(cfg.Conntrack)
-	err := dp.Load(cfg, func(bridge string, p config.Port) (Device, error) {
-		if p.Type != "pcap" {
-			return nil, fmt.Errorf("port type %q cannot be replayed offline (only pcap and patch)", p.Type)
-		}
-		if p.Options["tx"] == "" {
-			return discard{}, nil
-		}
-		return CreatePcap(p.Options["tx"], clock)
-	})
-	if err != nil {
-		closeAll(dp)
-		return nil, err
-	}
-	for i := range frames {
-		frames[i].port = dp.PortByName(frames[i].name)
-	}
+// NewReplayClock returns a clock set to t.
+func NewReplayClock(t time.Time) *ReplayClock { return &ReplayClock{ns: t.UnixNano()} }
 
+// UnixNano returns the clock's time in nanoseconds.
+func (c *ReplayClock) UnixNano() int64 { return c.ns }
+
+// Time returns the clock's time.
+func (c *ReplayClock) Time() time.Time { return time.Unix(0, c.ns) }
+
+// RunReplay runs frames through dp in the order given, each to completion
+// before the next, setting clock to each frame's time; flows expire once a
+// second of frame time. At the end it prints the flow tables if asked. It
+// neither closes devices nor prints the summary (see CloseDevices and
+// WriteSummary).
+func RunReplay(dp *Datapath, frames []ReplayFrame, clock *ReplayClock, opts ReplayOptions) {
 	w := dp.NewWorker()
-	w.Now = clock
+	w.Now = clock.UnixNano
 	if opts.Trace != nil {
 		w.Trace = func(s string) { io.WriteString(opts.Trace, s) }
 	}
 	buf := make([]byte, Headroom+maxFrame)
 	var lastExpire int64
 	for i, f := range frames {
-		now = f.Time.UnixNano()
-		if now-lastExpire >= int64(time.Second) {
+		clock.ns = f.Time.UnixNano()
+		if clock.ns-lastExpire >= int64(time.Second) {
 			for _, b := range dp.Bridges() {
 				b.Flows.Expire(f.Time)
 			}
-			lastExpire = now
+			lastExpire = clock.ns
 		}
 		if opts.Trace != nil {
-			fmt.Fprintf(opts.Trace, "\n#%d %s received on %s (%d bytes)\n", i+1, f.Time.UTC().Format(time.RFC3339Nano), f.port.Name, len(f.Data))
+			fmt.Fprintf(opts.Trace, "\n#%d %s received on %s (%d bytes)\n", i+1, f.Time.UTC().Format(time.RFC3339Nano), f.Port.Name, len(f.Data))
 		}
 		n := copy(buf[Headroom:], f.Data)
-		w.Receive(f.port, buf, Headroom, n)
+		w.Receive(f.Port, buf, Headroom, n)
 	}
 	if opts.DumpFlows != nil {
 		for _, b := range dp.Bridges() {
 			fmt.Fprintf(opts.DumpFlows, "bridge %s:\n", b.Name)
 			for _, fl := range b.Flows.Flows(nil) {
-				fmt.Fprintln(opts.DumpFlows, fl.Format(flowtable.FormatOptions{Now: time.Unix(0, now)}))
+				fmt.Fprintln(opts.DumpFlows, fl.Format(flowtable.FormatOptions{Now: clock.Time()}))
 			}
 		}
 	}
-	if err := closeAll(dp); err != nil {
-		return dp, err
-	}
-	if opts.Summary != nil {
-		WriteSummary(opts.Summary, dp)
-	}
-	return dp, nil
 }
 
-func closeAll(dp *Datapath) error {
+// CloseDevices closes the device of every port of dp, returning the first
+// error.
+func CloseDevices(dp *Datapath) error {
 	var first error
 	for _, b := range dp.Bridges() {
 		for _, p := range b.Ports() {

@@ -157,8 +157,14 @@ func (x *xlate) output(n flowtable.Port) {
 		x.flood(n == flowtable.PortFlood)
 		return
 	case flowtable.PortController:
-		x.trace.note(x.depth, "no controller channel: packet dropped")
-		x.drop = DropController
+		if x.bridge.dp == nil || x.bridge.dp.packetIn.Load() == nil {
+			x.trace.note(x.depth, "no controller channel: packet dropped")
+			x.drop = DropController
+			return
+		}
+		x.commit() // the controller sees the packet as it is here
+		x.ops = append(x.ops, op{kind: opController, port: x.bridge.Local, a: uint64(in)})
+		x.outputs++
 		return
 	case flowtable.PortTable:
 		// Output to TABLE: the packet goes through table 0 again.

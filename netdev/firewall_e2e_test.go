@@ -16,6 +16,7 @@ import (
 	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/netdev/pmd"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // TestNeutronFirewall runs Neutron's openvswitch firewall flows (example D,
@@ -46,7 +47,7 @@ func TestNeutronFirewall(t *testing.T) {
 		t.Fatal(err)
 	}
 	dp := datapath.New()
-	ct := datapath.NewConntrackFrom(config.Conntrack{})
+	ct := vswitch.NewConntrack(config.Conntrack{})
 	dp.Conntrack = ct
 	id := fmt.Sprintf("%d-%d", os.Getpid()%100000, uniq())
 	brInt, brVlan := "gvsti"+id, "gvstv"+id
@@ -66,7 +67,7 @@ func TestNeutronFirewall(t *testing.T) {
 		if tag != 0 {
 			pc.Tag = &tag
 		}
-		p, err := datapath.NewPort(pc)
+		p, err := vswitch.NewPort(pc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +80,7 @@ func TestNeutronFirewall(t *testing.T) {
 	}
 	patch := func(br, name, peer string) {
 		t.Helper()
-		p, err := datapath.NewPort(config.Port{Name: name, OFPort: 1, Type: "patch"})
+		p, err := vswitch.NewPort(config.Port{Name: name, OFPort: 1, Type: "patch"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/netdev"
 	"github.com/gvs-project/gvs/netdev/pmd"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // The end-to-end tests build their own network namespaces and links,
@@ -239,7 +240,7 @@ func (s *testSwitch) add(t testing.TB, name string, ofport uint16, tag uint16, d
 	if tag != 0 {
 		pc.Tag = &tag
 	}
-	p, err := datapath.NewPort(pc)
+	p, err := vswitch.NewPort(pc)
 	if err != nil {
 		t.Fatal(err)
 	}

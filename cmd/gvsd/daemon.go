@@ -19,6 +19,7 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/ctl"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // newLogger builds the daemon's logger: JSON (production) by default,
@@ -47,12 +48,12 @@ func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 // kernel-facing ones.
 func (np *netPorts) deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
 	switch p.Type {
-	case "pcap":
+	case config.KindPcap:
 		if p.Options["tx"] == "" {
 			return datapath.Discard(), nil
 		}
 		return datapath.AppendPcap(p.Options["tx"], func() int64 { return time.Now().UnixNano() })
-	case "tap", "internal", "system", "afxdp":
+	case config.KindTap, config.KindInternal, config.KindSystem, config.KindAFXDP:
 		return np.open(p)
 	}
 	return nil, fmt.Errorf("port type %q is not supported yet", p.Type)
@@ -78,7 +79,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	np := newNetPorts()
 	defer np.Close() // after the bridges' ports are deleted below
 	dp := datapath.New()
-	ct := datapath.NewConntrackFrom(cfg.Conntrack)
+	ct := vswitch.NewConntrack(cfg.Conntrack)
 	ct.Start(10 * time.Second) // expire idle connections
 	defer ct.Close()
 	dp.Conntrack = ct
@@ -89,20 +90,21 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 			}
 		}
 	}
-	var store *ctl.StateStore
+	var store *vswitch.StateStore
 	if cfg.StateDir != "" {
-		if store, err = ctl.OpenState(cfg.StateDir); err != nil {
+		if store, err = vswitch.OpenState(cfg.StateDir); err != nil {
 			return err
 		}
 	}
-	srv := ctl.NewServer(dp, np.deviceOpener, store, log)
-	if err := start(srv, store, cfg, log); err != nil {
+	sw := vswitch.New(dp, np.deviceOpener, store, log)
+	if err := start(sw, store, cfg, log); err != nil {
 		return err
 	}
+	srv := ctl.NewServer(sw, log)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go expireFlows(ctx, dp, log)
+	go expireFlows(ctx, sw, log)
 	if cfg.Metrics != "" {
 		ml, err := net.Listen("tcp", cfg.Metrics)
 		if err != nil {
@@ -131,7 +133,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 
 // start restores the saved state if there is one, else loads the
 // configuration's bridges and saves that as the first state.
-func start(srv *ctl.Server, store *ctl.StateStore, cfg *config.Config, log *zap.Logger) error {
+func start(sw *vswitch.Switch, store *vswitch.StateStore, cfg *config.Config, log *zap.Logger) error {
 	if store != nil {
 		st, err := store.Load()
 		if err != nil {
@@ -139,21 +141,22 @@ func start(srv *ctl.Server, store *ctl.StateStore, cfg *config.Config, log *zap.
 		}
 		if st != nil {
 			log.Info("restoring saved state", zap.Int("bridges", len(st.Bridges)))
-			return srv.Restore(st)
+			return sw.Restore(st)
 		}
 	}
-	if err := srv.LoadConfig(cfg); err != nil {
+	if err := sw.LoadConfig(cfg); err != nil {
 		return err
 	}
 	if store != nil {
-		return srv.SaveState()
+		return sw.SaveState()
 	}
 	return nil
 }
 
 // expireFlows removes flows whose idle or hard timeout has passed (learned
 // flows included), once a second, as ovs-vswitchd does, until ctx ends.
-func expireFlows(ctx context.Context, dp *datapath.Datapath, log *zap.Logger) {
+// The core publishes flow-removed events for them.
+func expireFlows(ctx context.Context, sw *vswitch.Switch, log *zap.Logger) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -161,10 +164,8 @@ func expireFlows(ctx context.Context, dp *datapath.Datapath, log *zap.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			for _, b := range dp.Bridges() {
-				if gone := b.Flows.Expire(now); len(gone) > 0 {
-					log.Debug("flows expired", zap.String("bridge", b.Name), zap.Int("flows", len(gone)))
-				}
+			if gone := sw.ExpireFlows(now); gone > 0 {
+				log.Debug("flows expired", zap.Int("flows", gone))
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 func newReplayCmd() *cobra.Command {
@@ -30,7 +31,7 @@ pcap port's tx file and prints per-port counters and drop reasons.`,
 			if dumpFlows {
 				opts.DumpFlows = out
 			}
-			_, err = datapath.Replay(cfg, opts)
+			_, err = vswitch.Replay(cfg, opts)
 			return err
 		},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/netdev/pmd"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // fakeDev is a BatchDevice in memory: inject queues a frame for Recv and
@@ -109,7 +110,7 @@ func TestPollerForwards(t *testing.T) {
 	}
 	devs := []*fakeDev{newFake(t), newFake(t)}
 	for i, d := range devs {
-		p, err := datapath.NewPort(config.Port{Name: []string{"a", "b"}[i], OFPort: uint16(i + 1), Type: "system"})
+		p, err := vswitch.NewPort(config.Port{Name: []string{"a", "b"}[i], OFPort: uint16(i + 1), Type: config.KindSystem})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package ctl
+package vswitch
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/datapath"
@@ -87,7 +89,7 @@ func (st *StateStore) Save(s *State) error {
 }
 
 // snapshot captures the current state. Callers hold s.mu.
-func (s *Server) snapshot() *State {
+func (s *Switch) snapshot() *State {
 	st := &State{}
 	for _, b := range s.dp.Bridges() {
 		sb := StateBridge{Name: b.Name, FailMode: b.FailMode.String(), Ports: []config.Port{}, Flows: []string{}}
@@ -109,7 +111,7 @@ func (s *Server) snapshot() *State {
 
 // Restore rebuilds bridges, ports and flows from a saved state, replacing
 // any bridge of the same name.
-func (s *Server) Restore(st *State) error {
+func (s *Switch) Restore(st *State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sb := range st.Bridges {
@@ -159,8 +161,21 @@ func (s *Server) Restore(st *State) error {
 }
 
 // SaveState persists the current state now.
-func (s *Server) SaveState() error {
+func (s *Switch) SaveState() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.save()
+}
+
+// save persists the current state; a failure is logged and returned as an
+// ErrNotSaved error. Callers hold s.mu.
+func (s *Switch) save() error {
+	if s.state == nil {
+		return nil
+	}
+	if err := s.state.Save(s.snapshot()); err != nil {
+		s.log.Error("persist state", zap.Error(err))
+		return errorf(ErrNotSaved, "change applied but not persisted: %v", err)
+	}
+	return nil
 }

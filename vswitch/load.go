@@ -1,4 +1,4 @@
-package ctl
+package vswitch
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 // LoadConfig adds the configuration's bridges, ports and flows, then plays
 // the rx file of every pcap port once, as the daemon does when such a port
 // comes up.
-func (s *Server) LoadConfig(cfg *config.Config) error {
+func (s *Switch) LoadConfig(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.dp.Load(cfg, s.open); err != nil {
+	if err := Load(s.dp, cfg, s.open); err != nil {
 		return err
 	}
 	for _, bc := range cfg.Bridges {
@@ -32,8 +32,8 @@ func (s *Server) LoadConfig(cfg *config.Config) error {
 }
 
 // playRx injects the frames of a pcap port's rx file. Callers hold s.mu.
-func (s *Server) playRx(pc config.Port) error {
-	if pc.Type != "pcap" || pc.Options["rx"] == "" {
+func (s *Switch) playRx(pc config.Port) error {
+	if pc.Type != config.KindPcap || pc.Options["rx"] == "" {
 		return nil
 	}
 	p := s.dp.PortByName(pc.Name)
