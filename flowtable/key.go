@@ -163,3 +163,11 @@ func SameHeaders(a, b *Key) bool {
 	}
 	return true
 }
+
+// ClearCT resets the conntrack metadata of k (ct_state, ct_zone, ct_mark,
+// ct_label), as ct_clear does and as a packet has before any ct().
+func (k *Key) ClearCT() {
+	for _, id := range ctFields {
+		k.Set(&fields[id], Value{})
+	}
+}

@@ -1,8 +1,65 @@
 package flowtable
 
 import (
+	"fmt"
 	"strings"
 )
+
+// Learn adds or refreshes a flow built from the packet.
+type Learn struct {
+	Table          uint8
+	Priority       uint16
+	IdleTimeout    uint16
+	HardTimeout    uint16
+	FinIdleTimeout uint16
+	FinHardTimeout uint16
+	Cookie         uint64
+	SendFlowRem    bool
+	DeleteLearned  bool
+	Specs          []LearnSpec
+}
+
+// LearnSpecKind is what a learn spec does in the learned flow.
+type LearnSpecKind uint8
+
+const (
+	LearnMatch  LearnSpecKind = iota // match Dst against the source value
+	LearnLoad                        // load the source value into Dst
+	LearnOutput                      // output to the port in the source value
+)
+
+// LearnSpec is one spec of learn(...). The source is Src (a subfield of the
+// packet being processed) unless SrcIsImm, in which case it is Imm.
+type LearnSpec struct {
+	Kind     LearnSpecKind
+	Dst      Subfield // unused for LearnOutput
+	Src      Subfield
+	SrcIsImm bool
+	Imm      Value
+	// Spelling records the input form so the printer reproduces it:
+	// FIELD[], DST[]=SRC[], FIELD=VALUE, load:..., output:...
+	Spelling LearnSpelling
+}
+
+// LearnSpelling is the printed form of a learn spec.
+type LearnSpelling uint8
+
+const (
+	LearnSpellSame   LearnSpelling = iota // NXM_OF_VLAN_TCI[0..11]: match the field against itself
+	LearnSpellPair                        // DST[]=SRC[]
+	LearnSpellImm                         // field=value (match against an immediate)
+	LearnSpellLoad                        // load:SRC->DST or load:imm->DST
+	LearnSpellOutput                      // output:SRC
+)
+
+func init() { registerAction(parseLearn, "learn") }
+
+func parseLearn(p *parser, a actionArg, st *actState) (Action, error) {
+	if !a.paren {
+		return nil, p.errAt(a.pc.col, a.pc.s, "learn needs (...) arguments")
+	}
+	return p.learn(a.arg, a.col, st)
+}
 
 // learn parses the inside of learn(...): the learned flow's table,
 // priority, timeouts, cookie and flags, and its specs.
@@ -170,3 +227,79 @@ func (p *parser) learnSrc(s *LearnSpec, src string, col, bits int, st *actState)
 	s.Src = sf
 	return nil
 }
+
+func (l Learn) format(aw *actionWriter) {
+	s := []string{fmt.Sprintf("table=%d", l.Table)}
+	add := func(name string, v uint16) {
+		if v != 0 {
+			s = append(s, fmt.Sprintf("%s=%d", name, v))
+		}
+	}
+	add("idle_timeout", l.IdleTimeout)
+	add("hard_timeout", l.HardTimeout)
+	add("fin_idle_timeout", l.FinIdleTimeout)
+	add("fin_hard_timeout", l.FinHardTimeout)
+	if l.Priority != DefaultPriority {
+		s = append(s, fmt.Sprintf("priority=%d", l.Priority))
+	}
+	if l.SendFlowRem {
+		s = append(s, "send_flow_rem")
+	}
+	if l.DeleteLearned {
+		s = append(s, "delete_learned")
+	}
+	if l.Cookie != 0 {
+		s = append(s, "cookie="+hex0(l.Cookie))
+	}
+	for _, sp := range l.Specs {
+		s = append(s, aw.learnSpec(&sp))
+	}
+	aw.add("learn(" + strings.Join(s, ",") + ")")
+}
+
+func (aw *actionWriter) learnSpec(sp *LearnSpec) string {
+	imm := func(bitsN int) string { return hex128(sp.Imm.And(OnesValue(bitsN))) }
+	switch sp.Kind {
+	case LearnLoad:
+		if sp.SrcIsImm {
+			return "load:" + imm(sp.Dst.Bits) + "->" + formatSubfield(sp.Dst)
+		}
+		return "load:" + formatSubfield(sp.Src) + "->" + formatSubfield(sp.Dst)
+	case LearnOutput:
+		return "output:" + formatSubfield(sp.Src)
+	}
+	if sp.SrcIsImm {
+		f := &fields[sp.Dst.Field]
+		if sp.Dst.Ofs == 0 && sp.Dst.Bits == f.Bits {
+			return f.Name + "=" + learnImm(f, sp.Imm, aw.o)
+		}
+		return formatSubfield(sp.Dst) + "=" + imm(sp.Dst.Bits)
+	}
+	if sp.Src == sp.Dst {
+		return formatSubfield(sp.Dst)
+	}
+	return formatSubfield(sp.Dst) + "=" + formatSubfield(sp.Src)
+}
+
+// learnImm prints a learn immediate the way Open vSwitch's mf_format does:
+// hex fields in minimal hex (eth_type=0x800), others in their format.
+func learnImm(f *Field, v Value, o *FormatOptions) string {
+	if f.Format == FormatHex {
+		return hex128(v)
+	}
+	return formatValue(f, v, o)
+}
+
+// Access: the learned flow takes its values from the specs' source
+// fields; the packet itself is not changed.
+func (l Learn) Access(reads, _ *FieldSet) {
+	for _, sp := range l.Specs {
+		if !sp.SrcIsImm {
+			reads.Add(sp.Src.Field)
+		}
+	}
+}
+
+// Translate hands the action to the translator, which builds the flow
+// (the one action that allocates: it creates a flow).
+func (l Learn) Translate(t Translator) bool { t.Learn(l); return true }
