@@ -300,6 +300,41 @@ func (l Learn) Access(reads, _ *FieldSet) {
 	}
 }
 
-// Translate hands the action to the translator, which builds the flow
-// (the one action that allocates: it creates a flow).
+// Flow builds the flow l learns from the packet k: its match from the
+// match specs, its actions from the load and output specs.
+func (l *Learn) Flow(k *Key) *Flow {
+	f := &Flow{
+		Table: l.Table, Priority: l.Priority, Cookie: l.Cookie,
+		IdleTimeout: l.IdleTimeout, HardTimeout: l.HardTimeout,
+	}
+	if l.SendFlowRem {
+		f.Flags |= FlagSendFlowRem
+	}
+	for _, s := range l.Specs {
+		v := s.Imm
+		if !s.SrcIsImm {
+			v = k.GetBits(&fields[s.Src.Field], s.Src.Ofs, s.Src.Bits)
+		}
+		switch s.Kind {
+		case LearnMatch:
+			f.Match.SetBits(&fields[s.Dst.Field], s.Dst.Ofs, s.Dst.Bits, v)
+		case LearnLoad:
+			dst := &fields[s.Dst.Field]
+			var m, val Key
+			m.SetBits(dst, s.Dst.Ofs, s.Dst.Bits, OnesValue(s.Dst.Bits))
+			val.SetBits(dst, s.Dst.Ofs, s.Dst.Bits, v)
+			f.Actions = append(f.Actions, SetField{Field: s.Dst.Field, Value: val.Get(dst), Mask: m.Get(dst), Load: true})
+		case LearnOutput:
+			// As OVS: only a switch port or IN_PORT, FLOOD, LOCAL, ALL;
+			// anything else (NORMAL, wider values) learns no output.
+			if p := Port(v.Lo); v.Hi == 0 && v.Lo <= 0xffff && (p < PortMax ||
+				p == PortInPort || p == PortFlood || p == PortLocal || p == PortAll) {
+				f.Actions = append(f.Actions, Output{Port: p})
+			}
+		}
+	}
+	return f
+}
+
+// Translate hands the action to the translator, which adds the Flow.
 func (l Learn) Translate(t Translator) bool { t.Learn(l); return true }
