@@ -119,37 +119,50 @@ func (p *parser) learn(arg string, col int, st *actState) (Action, error) {
 // learnSpec parses one spec: FIELD[a..b], DST[..]=SRC[..], DST=VALUE,
 // load:SRC->DST, load:VALUE->DST or output:SRC.
 func (p *parser) learnSpec(pt piece, st *actState, learned *Match) (LearnSpec, error) {
-	var s LearnSpec
 	switch {
 	case strings.HasPrefix(pt.s, "load:"):
-		arg := pt.s[5:]
-		col := pt.col + 5
-		src, dst, ok := strings.Cut(arg, "->")
-		if !ok {
-			return s, p.errAt(col, arg, "learn load needs SRC->DST")
-		}
-		d, err := p.subfield(dst, col+len(src)+2)
-		if err != nil {
-			return s, err
-		}
-		if err := p.checkDst(FieldByID(d.Field), &actState{m: *learned}, col+len(src)+2, dst); err != nil {
-			return s, err
-		}
-		s = LearnSpec{Kind: LearnLoad, Dst: d, Spelling: LearnSpellLoad}
-		if err := p.learnSrc(&s, src, col, d.Bits, st); err != nil {
-			return s, err
-		}
-		return s, nil
+		return p.learnLoad(pt, st, learned)
 	case strings.HasPrefix(pt.s, "output:"):
 		src, err := p.subfield(pt.s[7:], pt.col+7)
 		if err != nil {
-			return s, err
+			return LearnSpec{}, err
 		}
 		if err := p.checkSrc(FieldByID(src.Field), &st.m, pt.col+7, pt.s[7:]); err != nil {
-			return s, err
+			return LearnSpec{}, err
 		}
 		return LearnSpec{Kind: LearnOutput, Src: src, Spelling: LearnSpellOutput}, nil
 	}
+	return p.learnMatch(pt, st, learned)
+}
+
+// learnLoad parses load:SRC->DST, whose destination the learned flow's
+// match must allow writing.
+func (p *parser) learnLoad(pt piece, st *actState, learned *Match) (LearnSpec, error) {
+	var s LearnSpec
+	arg := pt.s[5:]
+	col := pt.col + 5
+	src, dst, ok := strings.Cut(arg, "->")
+	if !ok {
+		return s, p.errAt(col, arg, "learn load needs SRC->DST")
+	}
+	d, err := p.subfield(dst, col+len(src)+2)
+	if err != nil {
+		return s, err
+	}
+	if err := p.checkDst(FieldByID(d.Field), &actState{m: *learned}, col+len(src)+2, dst); err != nil {
+		return s, err
+	}
+	s = LearnSpec{Kind: LearnLoad, Dst: d, Spelling: LearnSpellLoad}
+	if err := p.learnSrc(&s, src, col, d.Bits, st); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// learnMatch parses a match spec, FIELD[...], DST[...]=SRC[...] or
+// FIELD=VALUE, and records its constraint in learned.
+func (p *parser) learnMatch(pt piece, st *actState, learned *Match) (LearnSpec, error) {
+	var s LearnSpec
 	dst, src, pair := strings.Cut(pt.s, "=")
 	var d Subfield
 	var err error
