@@ -17,7 +17,7 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 			break
 		}
 		x.trace.action(x.depth, a)
-		if !a.Translate(x) {
+		if !a.Translate(&x.key, x) {
 			break
 		}
 	}
@@ -26,9 +26,6 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 
 // xlate is the flowtable.Translator the actions run against.
 var _ flowtable.Translator = (*xlate)(nil)
-
-// Key returns the packet as the actions so far leave it.
-func (x *xlate) Key() *flowtable.Key { return &x.key }
 
 // Output sends the packet to port n; see output.
 func (x *xlate) Output(n flowtable.Port) { x.output(n) }

@@ -89,6 +89,6 @@ func (Conjunction) Access(_, _ *FieldSet) {}
 func (Note) Access(_, _ *FieldSet) {}
 
 // Translate: a conjunction flow is never executed.
-func (Conjunction) Translate(Translator) bool { return true }
+func (Conjunction) Translate(*Key, Translator) bool { return true }
 
-func (Note) Translate(Translator) bool { return true }
+func (Note) Translate(*Key, Translator) bool { return true }

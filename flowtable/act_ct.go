@@ -337,9 +337,9 @@ func (c CT) Access(reads, writes *FieldSet) {
 // Access: the conntrack metadata go.
 func (CTClear) Access(_, writes *FieldSet) { writes.Add(ctFields[:]...) }
 
-func (c CT) Translate(t Translator) bool { t.Conntrack(c); return true }
+func (c CT) Translate(_ *Key, t Translator) bool { t.Conntrack(c); return true }
 
-func (CTClear) Translate(t Translator) bool {
-	t.Key().ClearCT()
+func (CTClear) Translate(k *Key, _ Translator) bool {
+	k.ClearCT()
 	return true
 }

@@ -47,8 +47,7 @@ func (DecTTL) Access(reads, writes *FieldSet) {
 // Translate: a packet that is not IP has nothing to decrement and goes on,
 // as in Open vSwitch; at TTL 1 or 0 the packet is dropped and this flow's
 // actions stop, the caller's go on.
-func (DecTTL) Translate(t Translator) bool {
-	k := t.Key()
+func (DecTTL) Translate(k *Key, t Translator) bool {
 	if et := k.Get(fEthType).Lo; et != EthTypeIPv4 && et != EthTypeIPv6 {
 		return true
 	}

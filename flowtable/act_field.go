@@ -293,8 +293,7 @@ func (SetTunnel) Access(_, writes *FieldSet) { writes.Add(FieldTunID) }
 
 // Translate: OpenFlow set_field on vlan_vid needs a tag; without one it
 // does nothing.
-func (a SetField) Translate(t Translator) bool {
-	k := t.Key()
+func (a SetField) Translate(k *Key, _ Translator) bool {
 	if a.Field == FieldVLANVID && k.Get(fVLANTCI).Lo&tciPresent == 0 {
 		return true
 	}
@@ -302,14 +301,13 @@ func (a SetField) Translate(t Translator) bool {
 	return true
 }
 
-func (a Move) Translate(t Translator) bool {
-	k := t.Key()
+func (a Move) Translate(k *Key, _ Translator) bool {
 	src, dst := &fields[a.Src.Field], &fields[a.Dst.Field]
 	k.SetBits(dst, a.Dst.Ofs, a.Dst.Bits, k.GetBits(src, a.Src.Ofs, a.Src.Bits))
 	return true
 }
 
-func (a SetTunnel) Translate(t Translator) bool {
-	t.Key().Set(&fields[FieldTunID], Value{Lo: a.ID})
+func (a SetTunnel) Translate(k *Key, _ Translator) bool {
+	k.Set(&fields[FieldTunID], Value{Lo: a.ID})
 	return true
 }

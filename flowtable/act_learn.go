@@ -350,4 +350,4 @@ func (l *Learn) Flow(k *Key) *Flow {
 }
 
 // Translate hands the action to the translator, which adds the Flow.
-func (l Learn) Translate(t Translator) bool { t.Learn(l); return true }
+func (l Learn) Translate(_ *Key, t Translator) bool { t.Learn(l); return true }

@@ -207,11 +207,11 @@ func (a OutputReg) Access(reads, _ *FieldSet) { reads.Add(FieldInPort, a.Src.Fie
 // Access: the controller gets the packet whatever it holds.
 func (Controller) Access(_, _ *FieldSet) {}
 
-func (a Output) Translate(t Translator) bool { t.Output(a.Port); return true }
+func (a Output) Translate(_ *Key, t Translator) bool { t.Output(a.Port); return true }
 
-func (a OutputReg) Translate(t Translator) bool {
-	t.Output(Port(t.Key().GetBits(FieldByID(a.Src.Field), a.Src.Ofs, a.Src.Bits).Lo))
+func (a OutputReg) Translate(k *Key, t Translator) bool {
+	t.Output(Port(k.GetBits(FieldByID(a.Src.Field), a.Src.Ofs, a.Src.Bits).Lo))
 	return true
 }
 
-func (Controller) Translate(t Translator) bool { t.Output(PortController); return true }
+func (Controller) Translate(_ *Key, t Translator) bool { t.Output(PortController); return true }

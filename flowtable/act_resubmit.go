@@ -113,6 +113,6 @@ func (Resubmit) Access(_, _ *FieldSet) {}
 // Access: as Resubmit.
 func (GotoTable) Access(_, _ *FieldSet) {}
 
-func (a Resubmit) Translate(t Translator) bool { t.Resubmit(a.InPort, a.Table); return true }
+func (a Resubmit) Translate(_ *Key, t Translator) bool { t.Resubmit(a.InPort, a.Table); return true }
 
-func (a GotoTable) Translate(t Translator) bool { t.Resubmit(PortInPort, a.Table); return true }
+func (a GotoTable) Translate(_ *Key, t Translator) bool { t.Resubmit(PortInPort, a.Table); return true }

@@ -218,37 +218,37 @@ func (SetIPECN) Access(_, writes *FieldSet)      { writes.Add(FieldIPECN) }
 func (SetIPTTL) Access(_, writes *FieldSet)      { writes.Add(FieldIPTTL) }
 func (a SetL4Port) Access(_, writes *FieldSet)   { writes.Add(l4Field(a.Proto, a.Dst)) }
 
-func (a SetEthAddr) Translate(t Translator) bool {
-	t.Key().Set(&fields[a.field()], Value{Lo: mac48(a.MAC)})
+func (a SetEthAddr) Translate(k *Key, _ Translator) bool {
+	k.Set(&fields[a.field()], Value{Lo: mac48(a.MAC)})
 	return true
 }
 
-func (a SetIPv4Addr) Translate(t Translator) bool {
-	t.Key().Set(&fields[a.field()], Value{Lo: uint64(be32(a.Addr[:]))})
+func (a SetIPv4Addr) Translate(k *Key, _ Translator) bool {
+	k.Set(&fields[a.field()], Value{Lo: uint64(be32(a.Addr[:]))})
 	return true
 }
 
-func (a SetIPTOS) Translate(t Translator) bool {
-	t.Key().Set(&fields[FieldIPTOS], Value{Lo: uint64(a.TOS)})
+func (a SetIPTOS) Translate(k *Key, _ Translator) bool {
+	k.Set(&fields[FieldIPTOS], Value{Lo: uint64(a.TOS)})
 	return true
 }
 
-func (a SetIPECN) Translate(t Translator) bool {
-	t.Key().Set(&fields[FieldIPECN], Value{Lo: uint64(a.ECN)})
+func (a SetIPECN) Translate(k *Key, _ Translator) bool {
+	k.Set(&fields[FieldIPECN], Value{Lo: uint64(a.ECN)})
 	return true
 }
 
-func (a SetIPTTL) Translate(t Translator) bool {
-	t.Key().Set(&fields[FieldIPTTL], Value{Lo: uint64(a.TTL)})
+func (a SetIPTTL) Translate(k *Key, _ Translator) bool {
+	k.Set(&fields[FieldIPTTL], Value{Lo: uint64(a.TTL)})
 	return true
 }
 
 // Translate: every L4 port field shares tp_src/tp_dst.
-func (a SetL4Port) Translate(t Translator) bool {
+func (a SetL4Port) Translate(k *Key, _ Translator) bool {
 	f := fTPSrc
 	if a.Dst {
 		f = fTPDst
 	}
-	t.Key().Set(f, Value{Lo: uint64(a.Port)})
+	k.Set(f, Value{Lo: uint64(a.Port)})
 	return true
 }

@@ -137,13 +137,13 @@ func (PushVLAN) Access(reads, writes *FieldSet) {
 	writes.Add(FieldVLANTCI)
 }
 
-func (a SetVLANVID) Translate(t Translator) bool {
-	rewriteTCI(t.Key(), 0x0fff, a.VID&0x0fff, a.Push)
+func (a SetVLANVID) Translate(k *Key, _ Translator) bool {
+	rewriteTCI(k, 0x0fff, a.VID&0x0fff, a.Push)
 	return true
 }
 
-func (a SetVLANPCP) Translate(t Translator) bool {
-	rewriteTCI(t.Key(), 0xe000, uint16(a.PCP&7)<<13, a.Push)
+func (a SetVLANPCP) Translate(k *Key, _ Translator) bool {
+	rewriteTCI(k, 0xe000, uint16(a.PCP&7)<<13, a.Push)
 	return true
 }
 
@@ -160,16 +160,15 @@ func rewriteTCI(k *Key, mask, v uint16, push bool) {
 	k.Set(fVLANTCI, Value{Lo: uint64(tci&^mask | v)})
 }
 
-func (StripVLAN) Translate(t Translator) bool {
-	t.Key().Set(fVLANTCI, Value{})
+func (StripVLAN) Translate(k *Key, _ Translator) bool {
+	k.Set(fVLANTCI, Value{})
 	return true
 }
 
 // Translate: with one tag in the key, a push on an untagged packet adds
 // VID 0; on a tagged one the outer tag is replaced by a copy.
-func (a PushVLAN) Translate(t Translator) bool {
+func (a PushVLAN) Translate(k *Key, t Translator) bool {
 	t.PushVLAN(a.Ethertype)
-	k := t.Key()
 	k.Set(fVLANTCI, Value{Lo: uint64(uint16(k.Get(fVLANTCI).Lo) | tciPresent)})
 	return true
 }

@@ -26,11 +26,11 @@ const TableCurrent = 255
 // reads and writes, and its translation. Actions are immutable once a flow
 // is installed.
 type Action interface {
-	// Translate applies the action to the packet t is translating. It
+	// Translate applies the action to k, the packet t is translating. It
 	// returns false when the rest of the flow's action list must not run
 	// (as dec_ttl at TTL 1); the caller's own list goes on. Translate
 	// allocates nothing unless the Translator does.
-	Translate(t Translator) bool
+	Translate(k *Key, t Translator) bool
 	// Access adds to reads the fields whose values the action depends on,
 	// and to writes the fields it may change: what a flow cache must
 	// unwildcard, and what it must not assume constant, after the action.
@@ -39,15 +39,13 @@ type Action interface {
 	format(aw *actionWriter)
 }
 
-// Translator is what an action translates against: one traversal of one
-// packet through a bridge's tables. The datapath implements it; none of
-// its methods may allocate on the per-packet path.
+// Translator is what an action translates against, beside the packet's
+// key: one traversal of one packet through a bridge's tables. The datapath
+// implements it; none of its methods may allocate on the per-packet path.
 type Translator interface {
-	// Key is the packet as the actions so far leave it. Actions that
-	// rewrite headers or metadata change it in place.
-	Key() *Key
-	// Output sends the packet as Key describes it to port p, a switch port
-	// or a reserved port (IN_PORT, NORMAL, FLOOD, ALL, LOCAL, CONTROLLER).
+	// Output sends the packet as its key describes it to port p, a switch
+	// port or a reserved port (IN_PORT, NORMAL, FLOOD, ALL, LOCAL,
+	// CONTROLLER).
 	Output(p Port)
 	// Resubmit looks the packet up in table (TableCurrent: the table of
 	// the running flow) with in_port replaced by in (PortInPort:
@@ -57,7 +55,7 @@ type Translator interface {
 	// PushVLAN records the TPID of the VLAN header that the next output
 	// pushes when the packet has none.
 	PushVLAN(tpid uint16)
-	// Learn adds or refreshes the flow l builds from Key.
+	// Learn adds or refreshes the flow l builds from the key.
 	Learn(l Learn)
 	// Conntrack sends the packet through connection tracking.
 	Conntrack(c CT)

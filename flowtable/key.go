@@ -167,7 +167,8 @@ func SameHeaders(a, b *Key) bool {
 // ClearCT resets the conntrack metadata of k (ct_state, ct_zone, ct_mark,
 // ct_label), as ct_clear does and as a packet has before any ct().
 func (k *Key) ClearCT() {
-	for _, id := range ctFields {
-		k.Set(&fields[id], Value{})
-	}
+	k.Set(&fields[FieldCTState], Value{})
+	k.Set(&fields[FieldCTZone], Value{})
+	k.Set(&fields[FieldCTMark], Value{})
+	k.Set(&fields[FieldCTLabel], Value{})
 }
