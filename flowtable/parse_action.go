@@ -56,10 +56,14 @@ type actState struct {
 	tableGiven bool // the flow named its table (goto_table must go forward)
 }
 
+// vlanPushed records that the packet now has a VLAN tag.
 func (a *actState) vlanPushed() {
-	a.m.Set(fVLANTCI, Value{Lo: 0x1000}, Value{Lo: 0x1000})
+	a.m.Set(fVLANTCI, Value{Lo: tciPresent}, Value{Lo: tciPresent})
 }
 
+// actions parses the action list s of flow f: drop alone, or actions each
+// parsed by action, with goto_table last and conjunctions not mixed with
+// other actions.
 func (p *parser) actions(s string, col int, f *Flow) ([]Action, error) {
 	st := &actState{m: p.match, table: f.Table, tableGiven: !p.allTables}
 	list, perr := splitTop(s, col)
