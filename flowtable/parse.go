@@ -49,7 +49,14 @@ func ParseFlow(s string, cmd Command) (*FlowMod, error) {
 // `ovs-ofctl dump-flows` prints, with or without statistics: duration,
 // n_packets, n_bytes, idle_age and hard_age are read and ignored.
 func ParseFlowWith(s string, cmd Command, opts ParseOptions) (*FlowMod, error) {
-	p := &parser{src: s, opts: opts, cmd: cmd}
+	return new(parser).parse(s, cmd, opts)
+}
+
+// parse parses flow s, reusing p: the action parsers are called through
+// the action table, which makes p live on the heap, so a file is parsed
+// with one parser rather than one per line.
+func (p *parser) parse(s string, cmd Command, opts ParseOptions) (*FlowMod, error) {
+	*p = parser{src: s, opts: opts, cmd: cmd, prereqs: p.prereqs[:0]}
 	return p.flowMod()
 }
 
@@ -69,6 +76,7 @@ func ParseFlowsWith(r io.Reader, cmd Command, opts ParseOptions) ([]*FlowMod, er
 	var mods []*FlowMod
 	lineNo, start := 0, 0
 	var pending strings.Builder
+	p := new(parser)
 	for sc.Scan() {
 		lineNo++
 		line := sc.Text()
@@ -89,7 +97,7 @@ func ParseFlowsWith(r io.Reader, cmd Command, opts ParseOptions) ([]*FlowMod, er
 		if t == "" || isReplyHeader(t) {
 			continue
 		}
-		m, err := ParseFlowWith(text, cmd, opts)
+		m, err := p.parse(text, cmd, opts)
 		if err != nil {
 			if pe, ok := err.(*ParseError); ok {
 				pe.Line = start
@@ -119,7 +127,8 @@ type parser struct {
 
 	match     Match
 	prereqs   []prereqRec
-	allTables bool // no table= was given
+	allTables bool     // no table= was given
+	act       actState // the action list's state, in p to share its allocation
 }
 
 func (p *parser) errAt(col int, tok, format string, args ...any) *ParseError {

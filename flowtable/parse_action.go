@@ -65,7 +65,8 @@ func (a *actState) vlanPushed() {
 // parsed by action, with goto_table last and conjunctions not mixed with
 // other actions.
 func (p *parser) actions(s string, col int, f *Flow) ([]Action, error) {
-	st := &actState{m: p.match, table: f.Table, tableGiven: !p.allTables}
+	st := &p.act
+	*st = actState{m: p.match, table: f.Table, tableGiven: !p.allTables}
 	list, perr := splitTop(s, col)
 	if perr != nil {
 		return nil, perr
