@@ -34,7 +34,7 @@ type op struct {
 // ct fields, tunnel id) needs no operation.
 func (x *xlate) commit() {
 	k, b := &x.key, &x.base
-	if sameHeaders(k, b) {
+	if flowtable.SameHeaders(k, b) {
 		return
 	}
 	x.commitVLAN(k, b)
@@ -95,31 +95,4 @@ func differ(k, b *flowtable.Key, fs ...*flowtable.Field) bool {
 		}
 	}
 	return false
-}
-
-// headerWords masks, word by word, the bits of a Key that are packet
-// headers (not in_port, ct_zone, ct_state or other metadata); a key whose
-// header bits equal the base's needs no commit. It follows the layout in
-// flowtable/field.go.
-var headerWords = func() (m [14]uint64) {
-	for i := range m {
-		m[i] = ^uint64(0)
-	}
-	var in, zone, state flowtable.Key
-	in.Set(fInPort, fInPort.FullMask())
-	zone.Set(fCTZone, fCTZone.FullMask())
-	state.Set(fCTState, fCTState.FullMask())
-	for i := range m {
-		m[i] &^= in[i] | zone[i] | state[i]
-	}
-	return m
-}()
-
-func sameHeaders(k, b *flowtable.Key) bool {
-	for i, m := range headerWords {
-		if (k[i]^b[i])&m != 0 {
-			return false
-		}
-	}
-	return true
 }

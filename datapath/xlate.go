@@ -36,7 +36,8 @@ type xlate struct {
 	loops     int // resubmits to the same or an earlier table, and patches: the loop bound
 	resubmits int
 	outputs   int
-	forks     int // ct(table=N) copies that resume elsewhere
+	forks     int   // ct(table=N) copies that resume elsewhere
+	table     uint8 // the table of the flow whose actions run
 	tpid      uint16
 	exit      bool       // stop translating (loop, ct fork)
 	drop      DropReason // why the traversal produced nothing, if it did not
@@ -250,9 +251,4 @@ func (x *xlate) patch(p *Port) {
 	}
 }
 
-func clearCT(k *flowtable.Key) {
-	k.Set(fCTState, flowtable.Value{})
-	k.Set(fCTZone, flowtable.Value{})
-	k.Set(fCTMark, flowtable.Value{})
-	k.Set(fCTLabel, flowtable.Value{})
-}
+func clearCT(k *flowtable.Key) { k.ClearCT() }

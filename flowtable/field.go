@@ -112,6 +112,10 @@ type Field struct {
 	Bits     int      // width in bits
 	Maskable bool     // arbitrary bitwise masks are allowed
 	Writable bool     // set_field, load and move may write it
+	// Metadata marks a field that travels with the packet but is no bit of
+	// the frame (in_port, conntrack state, marks, registers, metadata,
+	// tunnel, conj_id): writing it changes nothing a port would send.
+	Metadata bool
 	Prereq   Prereq
 	Format   Format
 	// Storage: fields of up to 64 bits occupy bits [Shift, Shift+Bits) of
@@ -245,6 +249,10 @@ func init() {
 	u(FieldCTLabel, "ct_label", nil, "NXM_NX_CT_LABEL", "", 128, true, true, PrereqNone, FormatHex, wCTLabel, 0)
 	u(FieldPktMark, "pkt_mark", nil, "NXM_NX_PKT_MARK", "", 32, true, true, PrereqNone, FormatHex, wMarks, 0)
 	u(FieldConjID, "conj_id", nil, "NXM_NX_CONJ_ID", "", 32, false, false, PrereqNone, FormatDecimal, wConj, 0)
+	for _, id := range []FieldID{FieldInPort, FieldInPortOXM, FieldMetadata, FieldTunID, FieldTunSrc, FieldTunDst,
+		FieldCTState, FieldCTZone, FieldCTMark, FieldCTLabel, FieldPktMark, FieldConjID} {
+		fields[id].Metadata = true
+	}
 	for i := 0; i < 16; i++ {
 		n := itoa(i)
 		u(FieldReg0+FieldID(i), "reg"+n, nil, "NXM_NX_REG"+n, "", 32, true, true, PrereqNone, FormatHex, wRegs+i/2, uint(32*(1-i%2)))
@@ -257,6 +265,10 @@ func init() {
 		n := itoa(i)
 		u(FieldXXReg0+FieldID(i), "xxreg"+n, nil, "NXM_NX_XXREG"+n, "", 128, true, true, PrereqNone, FormatHex, wRegs+2*i, 0)
 	}
+	for id := FieldReg0; id < numFields; id++ {
+		fields[id].Metadata = true
+	}
+	initHeaderMask()
 }
 
 func itoa(i int) string {

@@ -144,87 +144,116 @@ func formatMatch(m *Match, priority uint16, o *FormatOptions) string {
 	if priority != DefaultPriority {
 		w.kv("priority", strconv.Itoa(int(priority)))
 	}
-	lo := func(id FieldID) (uint64, uint64) {
-		v, mk := m.get(id)
-		return v.Lo, mk.Lo
+	w.conntrack(m)
+	skipType, skipProto := w.protocol(m)
+	w.pipeline(m, o)
+	formatVLAN(w, m)
+	w.mac("dl_src", lo2(m, FieldEthSrc))
+	w.mac("dl_dst", lo2(m, FieldEthDst))
+	if !skipType {
+		if tv, tm := m.lo(FieldEthType); tm != 0 {
+			w.kv("dl_type", fmt.Sprintf("0x%04x", tv))
+		}
 	}
-	full := func(id FieldID) Value { return fields[id].FullMask() }
+	w.l3(m, skipProto)
+	w.l4(m)
+	return strings.TrimSuffix(w.b.String(), ",")
+}
 
+// lo returns the low words of a field's value and mask.
+func (m *Match) lo(id FieldID) (uint64, uint64) {
+	v, mk := m.get(id)
+	return v.Lo, mk.Lo
+}
+
+func full(id FieldID) Value { return fields[id].FullMask() }
+
+// conntrack prints pkt_mark, conj_id and the ct_* fields, which OVS prints
+// first.
+func (w *matchWriter) conntrack(m *Match) {
 	v, mk := m.get(FieldPktMark)
 	w.hexMasked("pkt_mark", v, mk, full(FieldPktMark))
-	if cv, cm := lo(FieldConjID); cm != 0 {
+	if cv, cm := m.lo(FieldConjID); cm != 0 {
 		w.kv("conj_id", strconv.FormatUint(cv, 10))
 	}
-	if sv, sm := lo(FieldCTState); sm != 0 {
+	if sv, sm := m.lo(FieldCTState); sm != 0 {
 		w.flags("ct_state", sv, sm, ctStateFlags)
 	}
-	zv, zm := lo(FieldCTZone)
+	zv, zm := m.lo(FieldCTZone)
 	w.dec16Masked("ct_zone", zv, zm, 0xffff)
 	v, mk = m.get(FieldCTMark)
 	w.hexMasked("ct_mark", v, mk, full(FieldCTMark))
 	v, mk = m.get(FieldCTLabel)
 	w.hexMasked("ct_label", v, mk, full(FieldCTLabel))
+}
 
+// protocol prints the protocol keyword an exact dl_type (and nw_proto)
+// has (ip, tcp6, arp...), and says whether dl_type and nw_proto are thus
+// printed.
+func (w *matchWriter) protocol(m *Match) (skipType, skipProto bool) {
+	if !m.IsExact(fEthType) {
+		return false, false
+	}
 	et := m.EthType()
 	proto, hasProto := m.IPProto()
-	skipType, skipProto := false, false
-	if m.IsExact(fEthType) {
-		skipType = true
-		switch et {
-		case EthTypeIPv4, EthTypeIPv6:
-			names := map[uint8]string{ProtoICMP: "icmp", ProtoTCP: "tcp", ProtoUDP: "udp", ProtoSCTP: "sctp"}
-			if et == EthTypeIPv6 {
-				names = map[uint8]string{ProtoICMPv6: "icmp6", ProtoTCP: "tcp6", ProtoUDP: "udp6", ProtoSCTP: "sctp6"}
-			}
-			if n, ok := names[proto]; hasProto && ok {
-				w.word(n)
-				skipProto = true
-			} else if et == EthTypeIPv4 {
-				w.word("ip")
-			} else {
-				w.word("ipv6")
-			}
-		case EthTypeRARP:
-			w.word("rarp")
-		case EthTypeARP:
-			w.word("arp")
-		case 0x8847:
-			w.word("mpls")
-		case 0x8848:
-			w.word("mplsm")
-		default:
-			skipType = false
+	switch et {
+	case EthTypeIPv4, EthTypeIPv6:
+		names := map[uint8]string{ProtoICMP: "icmp", ProtoTCP: "tcp", ProtoUDP: "udp", ProtoSCTP: "sctp"}
+		if et == EthTypeIPv6 {
+			names = map[uint8]string{ProtoICMPv6: "icmp6", ProtoTCP: "tcp6", ProtoUDP: "udp6", ProtoSCTP: "sctp6"}
 		}
+		if n, ok := names[proto]; hasProto && ok {
+			w.word(n)
+			skipProto = true
+		} else if et == EthTypeIPv4 {
+			w.word("ip")
+		} else {
+			w.word("ipv6")
+		}
+	case EthTypeRARP:
+		w.word("rarp")
+	case EthTypeARP:
+		w.word("arp")
+	case 0x8847:
+		w.word("mpls")
+	case 0x8848:
+		w.word("mplsm")
+	default:
+		return false, false
 	}
+	return true, skipProto
+}
+
+// pipeline prints the registers, tunnel, metadata and in_port.
+func (w *matchWriter) pipeline(m *Match, o *FormatOptions) {
 	for i := 0; i < 16; i++ {
 		v, mk := m.get(FieldReg0 + FieldID(i))
 		w.hexMasked("reg"+strconv.Itoa(i), v, mk, full(FieldReg0))
 	}
-	v, mk = m.get(FieldTunID)
+	v, mk := m.get(FieldTunID)
 	w.hexMasked("tun_id", v, mk, full(FieldTunID))
 	w.ip4("tun_src", lo2(m, FieldTunSrc))
 	w.ip4("tun_dst", lo2(m, FieldTunDst))
 	v, mk = m.get(FieldMetadata)
 	w.hexMasked("metadata", v, mk, full(FieldMetadata))
-	if pv, pm := lo(FieldInPort); pm != 0 {
+	if pv, pm := m.lo(FieldInPort); pm != 0 {
 		w.kv("in_port", o.port(Port(pv)))
 	}
-	formatVLAN(w, m)
-	w.mac("dl_src", lo2(m, FieldEthSrc))
-	w.mac("dl_dst", lo2(m, FieldEthDst))
-	if !skipType {
-		if tv, tm := lo(FieldEthType); tm != 0 {
-			w.kv("dl_type", fmt.Sprintf("0x%04x", tv))
-		}
-	}
+}
+
+// l3 prints the network addresses (IPv6, ARP or IPv4), nw_proto or arp_op
+// unless the protocol keyword said it, the ARP hardware addresses and the
+// IP TOS, ECN, TTL and fragment fields.
+func (w *matchWriter) l3(m *Match, skipProto bool) {
+	et := m.EthType()
 	isARP := m.IsExact(fEthType) && (et == EthTypeARP || et == EthTypeRARP)
 	switch {
 	case m.IsExact(fEthType) && et == EthTypeIPv6:
-		v, mk = m.get(FieldIPv6Src)
+		v, mk := m.get(FieldIPv6Src)
 		w.ip6("ipv6_src", v, mk)
 		v, mk = m.get(FieldIPv6Dst)
 		w.ip6("ipv6_dst", v, mk)
-		if lv, lm := lo(FieldIPv6Label); lm != 0 {
+		if lv, lm := m.lo(FieldIPv6Label); lm != 0 {
 			s := fmt.Sprintf("0x%05x", lv)
 			if lm != 0xfffff {
 				s += fmt.Sprintf("/0x%05x", lm)
@@ -238,7 +267,7 @@ func formatMatch(m *Match, priority uint16, o *FormatOptions) string {
 		w.ip4("nw_src", lo2(m, FieldIPv4Src))
 		w.ip4("nw_dst", lo2(m, FieldIPv4Dst))
 	}
-	if pv, pm := lo(FieldIPProto); !skipProto && pm != 0 {
+	if pv, pm := m.lo(FieldIPProto); !skipProto && pm != 0 {
 		if isARP {
 			w.kv("arp_op", strconv.FormatUint(pv, 10))
 		} else {
@@ -249,57 +278,68 @@ func formatMatch(m *Match, priority uint16, o *FormatOptions) string {
 		w.mac("arp_sha", lo2(m, FieldARPSHA))
 		w.mac("arp_tha", lo2(m, FieldARPTHA))
 	}
-	if tv, tm := lo(FieldIPTOS); tm != 0 {
+	if tv, tm := m.lo(FieldIPTOS); tm != 0 {
 		w.kv("nw_tos", strconv.FormatUint(tv, 10))
 	}
-	if ev, em := lo(FieldIPECN); em != 0 {
+	if ev, em := m.lo(FieldIPECN); em != 0 {
 		w.kv("nw_ecn", strconv.FormatUint(ev, 10))
 	}
-	if tv, tm := lo(FieldIPTTL); tm != 0 {
+	if tv, tm := m.lo(FieldIPTTL); tm != 0 {
 		w.kv("nw_ttl", strconv.FormatUint(tv, 10))
 	}
-	if fv, fm := lo(FieldIPFrag); fm != 0 {
+	if fv, fm := m.lo(FieldIPFrag); fm != 0 {
 		w.kv("nw_frag", fragString(fv, fm))
 	}
+}
+
+// l4 prints ICMP type and code with the ND fields, or the transport
+// ports, and the TCP flags.
+func (w *matchWriter) l4(m *Match) {
+	et := m.EthType()
+	proto, hasProto := m.IPProto()
 	switch {
 	case m.IsExact(fEthType) && et == EthTypeIPv4 && hasProto && proto == ProtoICMP,
 		m.IsExact(fEthType) && et == EthTypeIPv6 && hasProto && proto == ProtoICMPv6:
-		if tv, tm := lo(FieldICMPType); tm != 0 {
+		if tv, tm := m.lo(FieldICMPType); tm != 0 {
 			w.kv("icmp_type", strconv.FormatUint(tv, 10))
 		}
-		if cv, cm := lo(FieldICMPCode); cm != 0 {
+		if cv, cm := m.lo(FieldICMPCode); cm != 0 {
 			w.kv("icmp_code", strconv.FormatUint(cv, 10))
 		}
 		if et == EthTypeIPv6 {
-			v, mk = m.get(FieldNDTarget)
+			v, mk := m.get(FieldNDTarget)
 			w.ip6("nd_target", v, mk)
 			w.mac("nd_sll", lo2(m, FieldNDSLL))
 			w.mac("nd_tll", lo2(m, FieldNDTLL))
 		}
 	default:
-		sv, sm := lo(FieldTCPSrc)
+		sv, sm := m.lo(FieldTCPSrc)
 		w.decMasked("tp_src", sv, sm, 0xffff)
-		dv, dm := lo(FieldTCPDst)
+		dv, dm := m.lo(FieldTCPDst)
 		w.decMasked("tp_dst", dv, dm, 0xffff)
 	}
-	if fv, fm := lo(FieldTCPFlags); fm != 0 && hasProto && proto == ProtoTCP {
-		if fm == 0xfff {
-			// An exact match prints the flags that are set.
-			var names []string
-			for i := 0; i < 12; i++ {
-				if fv&(1<<uint(i)) != 0 {
-					names = append(names, flagName(tcpFlagNames, i))
-				}
-			}
-			if len(names) == 0 {
-				names = []string{"0"}
-			}
-			w.kv("tcp_flags", strings.Join(names, "|"))
-		} else {
-			w.flags("tcp_flags", fv, fm, tcpFlagNames)
+	if fv, fm := m.lo(FieldTCPFlags); fm != 0 && hasProto && proto == ProtoTCP {
+		w.tcpFlags(fv, fm)
+	}
+}
+
+// tcpFlags prints tcp_flags: an exact match as the flags that are set,
+// others as +flag-flag.
+func (w *matchWriter) tcpFlags(fv, fm uint64) {
+	if fm != 0xfff {
+		w.flags("tcp_flags", fv, fm, tcpFlagNames)
+		return
+	}
+	var names []string
+	for i := 0; i < 12; i++ {
+		if fv&(1<<uint(i)) != 0 {
+			names = append(names, flagName(tcpFlagNames, i))
 		}
 	}
-	return strings.TrimSuffix(w.b.String(), ",")
+	if len(names) == 0 {
+		names = []string{"0"}
+	}
+	w.kv("tcp_flags", strings.Join(names, "|"))
 }
 
 // formatVLAN prints the vlan_tci constraint as dl_vlan/dl_vlan_pcp where

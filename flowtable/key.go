@@ -125,3 +125,50 @@ func hashWords(k, mask *Key, idx []uint8) uint64 {
 	h ^= h >> 29
 	return h
 }
+
+// headerMask has the bits of a Key that the fields not marked Metadata
+// occupy, the packet headers; headerWords is its prefix up to the last word with
+// a header bit. initHeaderMask fills both once the fields are defined.
+var (
+	headerMask  Key
+	headerWords []uint64
+)
+
+func initHeaderMask() {
+	for i := range fields {
+		f := &fields[i]
+		if f.ID != FieldNone && !f.Metadata {
+			headerMask.Set(f, f.FullMask())
+		}
+	}
+	n := len(headerMask)
+	for n > 0 && headerMask[n-1] == 0 {
+		n--
+	}
+	headerWords = headerMask[:n]
+}
+
+// HeaderMask returns the mask of the bits of a Key that are packet
+// headers: every field except those marked Metadata.
+func HeaderMask() Key { return headerMask }
+
+// SameHeaders reports whether a and b agree on every packet header bit,
+// whatever their metadata (in_port, registers, conntrack, tunnel...). It
+// allocates nothing.
+func SameHeaders(a, b *Key) bool {
+	for i, m := range headerWords {
+		if (a[i]^b[i])&m != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ClearCT resets the conntrack metadata of k (ct_state, ct_zone, ct_mark,
+// ct_label), as ct_clear does and as a packet has before any ct().
+func (k *Key) ClearCT() {
+	k.Set(&fields[FieldCTState], Value{})
+	k.Set(&fields[FieldCTZone], Value{})
+	k.Set(&fields[FieldCTMark], Value{})
+	k.Set(&fields[FieldCTLabel], Value{})
+}

@@ -49,7 +49,14 @@ func ParseFlow(s string, cmd Command) (*FlowMod, error) {
 // `ovs-ofctl dump-flows` prints, with or without statistics: duration,
 // n_packets, n_bytes, idle_age and hard_age are read and ignored.
 func ParseFlowWith(s string, cmd Command, opts ParseOptions) (*FlowMod, error) {
-	p := &parser{src: s, opts: opts, cmd: cmd}
+	return new(parser).parse(s, cmd, opts)
+}
+
+// parse parses flow s, reusing p: the action parsers are called through
+// the action table, which makes p live on the heap, so a file is parsed
+// with one parser rather than one per line.
+func (p *parser) parse(s string, cmd Command, opts ParseOptions) (*FlowMod, error) {
+	*p = parser{src: s, opts: opts, cmd: cmd, prereqs: p.prereqs[:0]}
 	return p.flowMod()
 }
 
@@ -69,6 +76,7 @@ func ParseFlowsWith(r io.Reader, cmd Command, opts ParseOptions) ([]*FlowMod, er
 	var mods []*FlowMod
 	lineNo, start := 0, 0
 	var pending strings.Builder
+	p := new(parser)
 	for sc.Scan() {
 		lineNo++
 		line := sc.Text()
@@ -89,7 +97,7 @@ func ParseFlowsWith(r io.Reader, cmd Command, opts ParseOptions) ([]*FlowMod, er
 		if t == "" || isReplyHeader(t) {
 			continue
 		}
-		m, err := ParseFlowWith(text, cmd, opts)
+		m, err := p.parse(text, cmd, opts)
 		if err != nil {
 			if pe, ok := err.(*ParseError); ok {
 				pe.Line = start
@@ -119,7 +127,8 @@ type parser struct {
 
 	match     Match
 	prereqs   []prereqRec
-	allTables bool // no table= was given
+	allTables bool     // no table= was given
+	act       actState // the action list's state, in p to share its allocation
 }
 
 func (p *parser) errAt(col int, tok, format string, args ...any) *ParseError {
@@ -198,78 +207,13 @@ func (p *parser) flowMod() (*FlowMod, error) {
 		if actions != nil {
 			return nil, p.errAt(t.col, t.key, "nothing may follow actions")
 		}
-		switch t.key {
-		case "table":
-			if t.val == "all" && p.cmd != CmdAdd {
-				continue
-			}
-			n, err := parseUint(t.val, 254)
-			if err != nil {
-				return nil, p.errAt(t.vcol, t.val, "bad table id: %v (want 0..254)", err)
-			}
-			f.Table, m.AllTables = uint8(n), false
-		case "priority":
-			n, err := parseUint(t.val, 65535)
-			if err != nil {
-				return nil, p.errAt(t.vcol, t.val, "bad priority: %v (want 0..65535)", err)
-			}
-			f.Priority = uint16(n)
-		case "cookie":
-			v, mask, hasMask := strings.Cut(t.val, "/")
-			c, err := strconv.ParseUint(v, 0, 64)
-			if err != nil {
-				return nil, p.errAt(t.vcol, t.val, "bad cookie")
-			}
-			f.Cookie = c
-			m.NewCookie = !hasMask && (p.cmd == CmdModify || p.cmd == CmdModifyStrict)
-			if mask != "" || hasMask {
-				if p.cmd == CmdAdd {
-					return nil, p.errAt(t.vcol, t.val, "a cookie mask is only allowed when modifying or deleting flows")
-				}
-				cm, err := strconv.ParseUint(mask, 0, 64)
-				if err != nil {
-					return nil, p.errAt(t.vcol, t.val, "bad cookie mask")
-				}
-				m.CookieMask = cm
-			}
-		case "idle_timeout", "hard_timeout", "importance":
-			n, err := parseUint(t.val, 65535)
-			if err != nil {
-				return nil, p.errAt(t.vcol, t.val, "bad %s: %v (want 0..65535)", t.key, err)
-			}
-			switch t.key {
-			case "idle_timeout":
-				f.IdleTimeout = uint16(n)
-			case "hard_timeout":
-				f.HardTimeout = uint16(n)
-			default:
-				f.Importance = uint16(n)
-			}
-		case "out_port":
-			n, err := p.port(t.val, t.vcol)
-			if err != nil {
-				return nil, err
-			}
-			m.OutPort = n
-		case "send_flow_rem":
-			f.Flags |= FlagSendFlowRem
-		case "check_overlap":
-			f.Flags |= FlagCheckOverlap
-		case "reset_counts":
-			f.Flags |= FlagResetCounts
-		case "no_packet_counts":
-			f.Flags |= FlagNoPacketCounts
-		case "no_byte_counts":
-			f.Flags |= FlagNoByteCounts
-		case "duration", "n_packets", "n_bytes", "idle_age", "hard_age", "out_group":
-			// Statistics of a dump-flows line; read and ignored.
-		case "actions", "instructions":
+		if t.key == "actions" || t.key == "instructions" {
 			tt := t
 			actions = &tt
-		default:
-			if err := p.matchField(t); err != nil {
-				return nil, err
-			}
+			continue
+		}
+		if err := p.flowField(t, m); err != nil {
+			return nil, err
 		}
 	}
 	p.allTables = m.AllTables
@@ -295,6 +239,84 @@ func (p *parser) flowMod() (*FlowMod, error) {
 		m.AllTables = false
 	}
 	return m, nil
+}
+
+// flowField parses one field of a flow mod that is not its actions: the
+// flow's table, priority, cookie, timeouts, flags or out_port, dump
+// statistics (ignored) or a match field.
+func (p *parser) flowField(t token, m *FlowMod) error {
+	f := m.Flow
+	switch t.key {
+	case "table":
+		if t.val == "all" && p.cmd != CmdAdd {
+			return nil
+		}
+		n, err := parseUint(t.val, 254)
+		if err != nil {
+			return p.errAt(t.vcol, t.val, "bad table id: %v (want 0..254)", err)
+		}
+		f.Table, m.AllTables = uint8(n), false
+	case "priority":
+		n, err := parseUint(t.val, 65535)
+		if err != nil {
+			return p.errAt(t.vcol, t.val, "bad priority: %v (want 0..65535)", err)
+		}
+		f.Priority = uint16(n)
+	case "cookie":
+		v, mask, hasMask := strings.Cut(t.val, "/")
+		c, err := strconv.ParseUint(v, 0, 64)
+		if err != nil {
+			return p.errAt(t.vcol, t.val, "bad cookie")
+		}
+		f.Cookie = c
+		m.NewCookie = !hasMask && (p.cmd == CmdModify || p.cmd == CmdModifyStrict)
+		if mask != "" || hasMask {
+			if p.cmd == CmdAdd {
+				return p.errAt(t.vcol, t.val, "a cookie mask is only allowed when modifying or deleting flows")
+			}
+			cm, err := strconv.ParseUint(mask, 0, 64)
+			if err != nil {
+				return p.errAt(t.vcol, t.val, "bad cookie mask")
+			}
+			m.CookieMask = cm
+		}
+	case "idle_timeout", "hard_timeout", "importance":
+		n, err := parseUint(t.val, 65535)
+		if err != nil {
+			return p.errAt(t.vcol, t.val, "bad %s: %v (want 0..65535)", t.key, err)
+		}
+		switch t.key {
+		case "idle_timeout":
+			f.IdleTimeout = uint16(n)
+		case "hard_timeout":
+			f.HardTimeout = uint16(n)
+		default:
+			f.Importance = uint16(n)
+		}
+	case "out_port":
+		n, err := p.port(t.val, t.vcol)
+		if err != nil {
+			return err
+		}
+		m.OutPort = n
+	case "send_flow_rem":
+		f.Flags |= FlagSendFlowRem
+	case "check_overlap":
+		f.Flags |= FlagCheckOverlap
+	case "reset_counts":
+		f.Flags |= FlagResetCounts
+	case "no_packet_counts":
+		f.Flags |= FlagNoPacketCounts
+	case "no_byte_counts":
+		f.Flags |= FlagNoByteCounts
+	case "duration", "n_packets", "n_bytes", "idle_age", "hard_age", "out_group":
+		// Statistics of a dump-flows line; read and ignored.
+	default:
+		if err := p.matchField(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseUint parses a decimal or 0x-hex number no larger than max.

@@ -47,43 +47,9 @@ func (p *parser) value(f *Field, s string, col int, allowMask bool) (v, mask Val
 			mask = Value{Lo: mm}
 		}
 	case FormatIPv4:
-		a, err := netip.ParseAddr(vs)
-		if err != nil || !a.Is4() {
-			return v, mask, p.errAt(col, vs, "invalid IPv4 address %q", vs)
-		}
-		b := a.As4()
-		v, mask = Value{Lo: uint64(be32(b[:]))}, full
-		if hasMask {
-			if n, err := strconv.Atoi(ms); err == nil {
-				if n < 0 || n > 32 {
-					return v, mask, p.errAt(mcol, ms, "IPv4 prefix length %d is not between 0 and 32", n)
-				}
-				mask = Value{Lo: (0xffffffff << (32 - uint(n))) & 0xffffffff}
-			} else if m, err := netip.ParseAddr(ms); err == nil && m.Is4() {
-				mb := m.As4()
-				mask = Value{Lo: uint64(be32(mb[:]))}
-			} else {
-				return v, mask, p.errAt(mcol, ms, "invalid IPv4 mask %q", ms)
-			}
-		}
+		return p.ip4Value(f, vs, ms, hasMask, col, mcol)
 	case FormatIPv6:
-		a, err := netip.ParseAddr(vs)
-		if err != nil || !a.Is6() || a.Zone() != "" {
-			return v, mask, p.errAt(col, vs, "invalid IPv6 address %q", vs)
-		}
-		v, mask = v6Value(a), full
-		if hasMask {
-			if n, err := strconv.Atoi(ms); err == nil {
-				if n < 0 || n > 128 {
-					return v, mask, p.errAt(mcol, ms, "IPv6 prefix length %d is not between 0 and 128", n)
-				}
-				mask = prefixMask128(n)
-			} else if m, err := netip.ParseAddr(ms); err == nil && m.Is6() {
-				mask = v6Value(m)
-			} else {
-				return v, mask, p.errAt(mcol, ms, "invalid IPv6 mask %q", ms)
-			}
-		}
+		return p.ip6Value(f, vs, ms, hasMask, col, mcol)
 	default:
 		width := f.Bits
 		if f.ID == FieldDLVLAN {
@@ -103,6 +69,54 @@ func (p *parser) value(f *Field, s string, col int, allowMask bool) (v, mask Val
 				return v, mask, p.errAt(mcol, ms, "bad mask for %s: %v", f.Name, err)
 			}
 			mask = mk
+		}
+	}
+	return v.And(mask), mask, nil
+}
+
+// ip4Value parses a value of IPv4 field f: an address vs and, with hasMask, its prefix length
+// or dotted mask ms.
+func (p *parser) ip4Value(f *Field, vs, ms string, hasMask bool, col, mcol int) (v, mask Value, err error) {
+	a, err := netip.ParseAddr(vs)
+	if err != nil || !a.Is4() {
+		return v, mask, p.errAt(col, vs, "invalid IPv4 address %q", vs)
+	}
+	b := a.As4()
+	v, mask = Value{Lo: uint64(be32(b[:]))}, f.FullMask()
+	if hasMask {
+		if n, err := strconv.Atoi(ms); err == nil {
+			if n < 0 || n > 32 {
+				return v, mask, p.errAt(mcol, ms, "IPv4 prefix length %d is not between 0 and 32", n)
+			}
+			mask = Value{Lo: (0xffffffff << (32 - uint(n))) & 0xffffffff}
+		} else if m, err := netip.ParseAddr(ms); err == nil && m.Is4() {
+			mb := m.As4()
+			mask = Value{Lo: uint64(be32(mb[:]))}
+		} else {
+			return v, mask, p.errAt(mcol, ms, "invalid IPv4 mask %q", ms)
+		}
+	}
+	return v.And(mask), mask, nil
+}
+
+// ip6Value parses a value of IPv6 field f: an address vs and, with hasMask, its prefix length
+// or mask ms.
+func (p *parser) ip6Value(f *Field, vs, ms string, hasMask bool, col, mcol int) (v, mask Value, err error) {
+	a, err := netip.ParseAddr(vs)
+	if err != nil || !a.Is6() || a.Zone() != "" {
+		return v, mask, p.errAt(col, vs, "invalid IPv6 address %q", vs)
+	}
+	v, mask = v6Value(a), f.FullMask()
+	if hasMask {
+		if n, err := strconv.Atoi(ms); err == nil {
+			if n < 0 || n > 128 {
+				return v, mask, p.errAt(mcol, ms, "IPv6 prefix length %d is not between 0 and 128", n)
+			}
+			mask = prefixMask128(n)
+		} else if m, err := netip.ParseAddr(ms); err == nil && m.Is6() {
+			mask = v6Value(m)
+		} else {
+			return v, mask, p.errAt(mcol, ms, "invalid IPv6 mask %q", ms)
 		}
 	}
 	return v.And(mask), mask, nil

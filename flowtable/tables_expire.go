@@ -1,0 +1,55 @@
+package flowtable
+
+import "time"
+
+// Expire removes the flows whose hard timeout (counted from when they were
+// added, modified or last refreshed by learn) or idle timeout (counted from
+// their last hit, or their creation if never hit) has passed at now, and
+// returns them.
+func (t *Tables) Expire(now time.Time) []*Flow {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.snap.Load()
+	nowNs := now.UnixNano()
+	var gone []*Flow
+	for _, tb := range s.tables {
+		if tb == nil || tb.nTimed == 0 {
+			continue
+		}
+		for _, st := range tb.subs {
+			st.each(func(f *Flow) bool {
+				if expired(f, nowNs) {
+					gone = append(gone, f)
+				}
+				return true
+			})
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	x := t.begin(now, false)
+	for _, f := range gone {
+		x.remove(f)
+	}
+	x.commit()
+	sortFlows(gone)
+	return gone
+}
+
+func expired(f *Flow, now int64) bool {
+	const sec = int64(time.Second)
+	if f.HardTimeout != 0 && now >= f.modified.Load()+int64(f.HardTimeout)*sec {
+		return true
+	}
+	if f.IdleTimeout != 0 {
+		last := f.used.Load()
+		if last == 0 {
+			last = f.Created.UnixNano()
+		}
+		if now >= last+int64(f.IdleTimeout)*sec {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,43 @@
+package flowtable
+
+import "time"
+
+// Learn adds f (the learn action), or refreshes the flow with the same
+// table, match and priority: its actions become f's, its counters and
+// creation time stay, and its hard timeout starts again. Refreshing a flow
+// that f does not change takes no lock and rebuilds nothing. Learn takes
+// ownership of f. A flow for table 255 is ignored.
+func (t *Tables) Learn(f *Flow, now time.Time) {
+	if f == nil || int(f.Table) >= NumTables {
+		return
+	}
+	if !f.owned {
+		for i := range f.Match.Value {
+			f.Match.Value[i] &= f.Match.Mask[i]
+		}
+	}
+	if old := t.snap.Load().tables[f.Table].findExact(&f.Match, f.Priority); old != nil && sameLearned(old, f) {
+		old.modified.Store(now.UnixNano())
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x := t.begin(now, false)
+	old := x.cur[f.Table].findExact(&f.Match, f.Priority)
+	switch {
+	case old != nil && sameLearned(old, f):
+		old.modified.Store(now.UnixNano())
+		return
+	case old != nil:
+		// As OVS's modify-strict: actions and cookie change; timeouts,
+		// importance, flags, counters and creation time stay.
+		nf := x.prepare(f)
+		nf.Created, nf.seq = old.Created, old.seq
+		nf.IdleTimeout, nf.HardTimeout, nf.Importance, nf.Flags = old.IdleTimeout, old.HardTimeout, old.Importance, old.Flags
+		nf.copyStats(old)
+		x.swap(old, nf)
+	default:
+		x.insert(x.prepare(f))
+	}
+	x.commit()
+}
