@@ -6,10 +6,12 @@ import "github.com/gvs-project/gvs/flowtable"
 // CONTROLLER, or the controller action), as it is at that point of the
 // pipeline: header changes before the output are applied.
 type PacketIn struct {
-	Bridge *Bridge
-	InPort flowtable.Port
-	Reason string // "action"
-	MaxLen uint16 // how much of Frame the controller asked for (65535: all)
+	Bridge  *Bridge
+	InPort  flowtable.Port
+	Reason  string // "action"
+	TableID uint8  // the table of the flow that sent it
+	Cookie  uint64 // that flow's cookie
+	MaxLen  uint16 // how much of Frame the controller asked for (65535: all)
 	// Frame is the packet's frame, valid only during the hook's call: a
 	// hook that keeps it must copy it.
 	Frame []byte
@@ -30,7 +32,7 @@ func (dp *Datapath) SetPacketIn(hook func(PacketIn)) {
 }
 
 // packetIn hands the frame to the packet-in hook; o.port is the bridge's
-// LOCAL port and o.a the in_port. The hook may have gone since the packet
+// LOCAL port, o.a the in_port, o.b the table and o.c the cookie. The hook may have gone since the packet
 // was translated: then the packet is dropped as without a controller.
 func (w *Worker) packetIn(p *Packet, o *op) {
 	b := o.port.Bridge
@@ -39,5 +41,6 @@ func (w *Worker) packetIn(p *Packet, o *op) {
 		b.countDrop(DropController)
 		return
 	}
-	(*hook)(PacketIn{Bridge: b, InPort: flowtable.Port(o.a), Reason: "action", MaxLen: 65535, Frame: p.Frame()})
+	(*hook)(PacketIn{Bridge: b, InPort: flowtable.Port(o.a), Reason: "action",
+		TableID: uint8(o.b), Cookie: o.c, MaxLen: 65535, Frame: p.Frame()})
 }

@@ -183,6 +183,8 @@ func formatOps(ops []op) string {
 			s = append(s, "set(nd(target=...))")
 		case opCT:
 			s = append(s, "ct,recirc")
+		case opController:
+			s = append(s, fmt.Sprintf("controller(table=%d,cookie=%#x)", o.b, o.c))
 		}
 	}
 	return strings.Join(s, ",")

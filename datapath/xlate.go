@@ -36,8 +36,9 @@ type xlate struct {
 	loops     int // resubmits to the same or an earlier table, and patches: the loop bound
 	resubmits int
 	outputs   int
-	forks     int   // ct(table=N) copies that resume elsewhere
-	table     uint8 // the table of the flow whose actions run
+	forks     int    // ct(table=N) copies that resume elsewhere
+	table     uint8  // the table of the flow whose actions run
+	cookie    uint64 // and its cookie (packet-ins report both)
 	tpid      uint16
 	exit      bool       // stop translating (loop, ct fork)
 	drop      DropReason // why the traversal produced nothing, if it did not
@@ -104,7 +105,10 @@ func (x *xlate) runFlow(f *flowtable.Flow, id uint8) {
 		return
 	}
 	x.drop = DropNone
+	outer := x.cookie
+	x.cookie = f.Cookie
 	x.actions(f.Actions, id)
+	x.cookie = outer
 }
 
 // recurse runs a resubmit or goto_table from table from into table, with
@@ -164,7 +168,7 @@ func (x *xlate) output(n flowtable.Port) {
 			return
 		}
 		x.commit() // the controller sees the packet as it is here
-		x.ops = append(x.ops, op{kind: opController, port: x.bridge.Local, a: uint64(in)})
+		x.ops = append(x.ops, op{kind: opController, port: x.bridge.Local, a: uint64(in), b: uint64(x.table), c: x.cookie})
 		x.outputs++
 		return
 	case flowtable.PortTable:

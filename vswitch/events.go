@@ -32,6 +32,9 @@ type Event struct {
 	Reason string // packet-in: "action"; flow-removed: "idle_timeout" or "hard_timeout"; port-status: "add", "delete" or "modify"
 	MaxLen uint16
 	Frame  []byte
+	// TableID and Cookie name the flow that sent a packet-in.
+	TableID uint8
+	Cookie  uint64
 
 	// EventFlowRemoved: the flow, no longer in its table.
 	Flow *flowtable.Flow
@@ -127,7 +130,7 @@ func (s *Switch) packetIn(pi datapath.PacketIn) {
 	}
 	for _, sub := range *p {
 		sub.send(Event{Kind: EventPacketIn, Bridge: pi.Bridge.Name, InPort: uint16(pi.InPort), Reason: pi.Reason,
-			MaxLen: pi.MaxLen, Frame: slices.Clone(pi.Frame)})
+			MaxLen: pi.MaxLen, Frame: slices.Clone(pi.Frame), TableID: pi.TableID, Cookie: pi.Cookie})
 	}
 }
 

@@ -52,7 +52,7 @@ func next(t *testing.T, sub *Subscription) Event {
 
 func TestPacketIn(t *testing.T) {
 	s := testSwitch(t)
-	if _, err := s.ModFlows("br0", flowtable.CmdAdd, []string{"in_port=1,actions=mod_dl_src:02:00:00:00:00:99,controller"}); err != nil {
+	if _, err := s.ModFlows("br0", flowtable.CmdAdd, []string{"in_port=1,actions=resubmit(,3)", "table=3,cookie=0x42,in_port=1,actions=mod_dl_src:02:00:00:00:00:99,controller,note:00"}); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := s.Bridge("br0")
@@ -71,7 +71,8 @@ func TestPacketIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := next(t, sub)
-	if ev.Kind != EventPacketIn || ev.Bridge != "br0" || ev.InPort != 1 || ev.Reason != "action" {
+	if ev.Kind != EventPacketIn || ev.Bridge != "br0" || ev.InPort != 1 || ev.Reason != "action" ||
+		ev.TableID != 3 || ev.Cookie != 0x42 {
 		t.Fatalf("event %+v", ev)
 	}
 	want := frame()
