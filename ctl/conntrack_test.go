@@ -10,9 +10,10 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
-	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
 func udpFrame(t *testing.T, sport uint16) []byte {
@@ -37,9 +38,10 @@ func TestConntrackService(t *testing.T) {
 	ct := datapath.NewConntrack()
 	dp.Conntrack = ct
 	for i, zone := range []uint16{1, 1, 2} {
-		var k flowtable.Key
-		a := &flowtable.CT{Commit: true, Zone: zone, Table: flowtable.TableCurrent}
-		ct.Execute(a, udpFrame(t, uint16(1000+i)), &k, 1)
+		var p packet.Packet
+		f := udpFrame(t, uint16(1000+i))
+		p.Reset(f, 0, len(f))
+		ct.Execute(&p, &conntrack.Request{Commit: true, Zone: zone}, 1)
 	}
 	z1 := uint32(1)
 	r, err := s.DumpConntrack(context.Background(), &ctlpb.DumpConntrackRequest{Zone: &z1})
@@ -74,8 +76,10 @@ func TestConntrackCollector(t *testing.T) {
 	}
 	ct := datapath.NewConntrack()
 	dp.Conntrack = ct
-	var k flowtable.Key
-	ct.Execute(&flowtable.CT{Commit: true, Zone: 4, Table: flowtable.TableCurrent}, udpFrame(t, 1), &k, 1)
+	var p packet.Packet
+	f := udpFrame(t, 1)
+	p.Reset(f, 0, len(f))
+	ct.Execute(&p, &conntrack.Request{Commit: true, Zone: 4}, 1)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
