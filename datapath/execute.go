@@ -15,7 +15,7 @@ func (w *Worker) execute(p *Packet, ops []op) {
 		o := &ops[i]
 		switch o.kind {
 		case opOutput:
-			w.transmit(o.port, p.Frame())
+			w.transmit(o.port, &p.Packet)
 		case opPushVLAN:
 			p.pushVLAN(uint16(o.a), uint16(o.b))
 		case opPopVLAN:

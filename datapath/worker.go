@@ -150,8 +150,11 @@ func (w *Worker) conntrack(p *Packet, rc *recirc) {
 	w.runCT(ct, &q.Packet, &w.queue[i].rc)
 }
 
-// transmit hands the frame to port p's device and counts it.
-func (w *Worker) transmit(p *Port, frame []byte) {
+// transmit hands pkt's frame to port p's device and counts it. A batch
+// device gets the packet's Meta with the frame; Device.Send has no place
+// for it.
+func (w *Worker) transmit(p *Port, pkt *packet.Packet) {
+	frame := pkt.Frame()
 	if p.MTU > 0 && len(frame) > p.MTU+18 {
 		p.Stats.TxDropped.Add(1)
 		p.Bridge.countDrop(DropTooBig)
@@ -164,7 +167,7 @@ func (w *Worker) transmit(p *Port, frame []byte) {
 		p.Stats.TxBytes.Add(uint64(len(frame)))
 		return
 	}
-	if bd, ok := p.Dev.(BatchDevice); ok && w.stage(p, bd, frame) {
+	if bd, ok := p.Dev.(BatchDevice); ok && w.stage(p, bd, frame, &pkt.Meta) {
 		return // counted when FlushOutput sends it
 	}
 	if err := p.Dev.Send(frame); err != nil {
