@@ -1,6 +1,17 @@
 // Package conntrack is gvs's connection tracker: the userspace equivalent
 // of Open vSwitch's lib/conntrack that the datapath's ct() action runs.
 //
+// The API is plain and knows nothing of OpenFlow: Tracker.Execute takes a
+// datapath/packet.Packet and a Request (zone, commit, force, mark and label
+// to set, the packet's earlier state) and returns a Result (ct_state bits,
+// zone, mark, label); both are defined in datapath/packet. The datapath
+// translates its ct() action into a Request (datapath/conntrack.go).
+//
+// Files: conntrack.go holds the API and the per-packet decision (process);
+// parse.go reads the frame into a tuple; tcp.go is the TCP state machine;
+// table.go the sharded table (lookup, insert, early drop, sweep, flush,
+// stats); dump.go lists entries as ovs-appctl dpctl/dump-conntrack does.
+//
 // Connections are looked up by zone and 5-tuple (IPv4 and IPv6; TCP, UDP,
 // ICMP/ICMPv6 echo id, other protocols by address pair). Only ct(commit)
 // creates entries; every ct() updates the entry it finds (TCP state and
