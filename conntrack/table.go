@@ -165,6 +165,13 @@ func (t *Tracker) remove(sh *shard, i uint32) {
 
 // Sweep removes every entry expired at now (unix ns) and returns how many.
 func (t *Tracker) Sweep(now int64) int {
+	return t.removeWhere(now, func(c *conn) bool { return c.expires <= now })
+}
+
+// removeWhere deletes every entry for which gone reports true, one shard at
+// a time under its lock, and returns how many. It first advances each
+// shard's clock to now (0 leaves the clocks alone).
+func (t *Tracker) removeWhere(now int64, gone func(c *conn) bool) int {
 	n := 0
 	for s := range t.shards {
 		sh := &t.shards[s]
@@ -174,8 +181,7 @@ func (t *Tracker) Sweep(now int64) int {
 		}
 		for ci, ch := range sh.chunks {
 			for j := range ch {
-				c := &ch[j]
-				if c.flags&flagUsed != 0 && c.expires <= now {
+				if c := &ch[j]; c.flags&flagUsed != 0 && gone(c) {
 					t.remove(sh, uint32(ci*chunkSize+j))
 					n++
 				}
@@ -219,24 +225,9 @@ func (t *Tracker) Close() {
 	}
 }
 
-// Flush deletes every entry, or those of one zone.
+// Flush deletes every entry, or those of one zone, and returns how many.
 func (t *Tracker) Flush(zone *uint16) int {
-	n := 0
-	for s := range t.shards {
-		sh := &t.shards[s]
-		sh.mu.Lock()
-		for ci, ch := range sh.chunks {
-			for j := range ch {
-				c := &ch[j]
-				if c.flags&flagUsed != 0 && (zone == nil || c.t[0].zone == *zone) {
-					t.remove(sh, uint32(ci*chunkSize+j))
-					n++
-				}
-			}
-		}
-		sh.mu.Unlock()
-	}
-	return n
+	return t.removeWhere(0, func(c *conn) bool { return zone == nil || c.t[0].zone == *zone })
 }
 
 // Stats are the tracker's counters.
