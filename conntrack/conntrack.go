@@ -1,6 +1,17 @@
 // Package conntrack is gvs's connection tracker: the userspace equivalent
 // of Open vSwitch's lib/conntrack that the datapath's ct() action runs.
 //
+// The API is plain and knows nothing of OpenFlow: Tracker.Execute takes a
+// datapath/packet.Packet and a Request (zone, commit, force, mark and label
+// to set, the packet's earlier state) and returns a Result (ct_state bits,
+// zone, mark, label); both are defined in datapath/packet. The datapath
+// translates its ct() action into a Request (datapath/conntrack.go).
+//
+// Files: conntrack.go holds the API and the per-packet decision (process);
+// parse.go reads the frame into a tuple; tcp.go is the TCP state machine;
+// table.go the sharded table (lookup, insert, early drop, sweep, flush,
+// stats); dump.go lists entries as ovs-appctl dpctl/dump-conntrack does.
+//
 // Connections are looked up by zone and 5-tuple (IPv4 and IPv6; TCP, UDP,
 // ICMP/ICMPv6 echo id, other protocols by address pair). Only ct(commit)
 // creates entries; every ct() updates the entry it finds (TCP state and
@@ -35,19 +46,31 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
-// ct_state bits, as flowtable prints them.
+// ct_state bits (packet.CTNew and the rest, under the names this package
+// has always used).
 const (
-	StateNew     = 0x01
-	StateEst     = 0x02
-	StateRel     = 0x04
-	StateRpl     = 0x08
-	StateInv     = 0x10
-	StateTrk     = 0x20
-	StateSNAT    = 0x40
-	StateDNAT    = 0x80
+	StateNew  = packet.CTNew
+	StateEst  = packet.CTEst
+	StateRel  = packet.CTRel
+	StateRpl  = packet.CTRpl
+	StateInv  = packet.CTInv
+	StateTrk  = packet.CTTrk
+	StateSNAT = packet.CTSNAT
+	StateDNAT = packet.CTDNAT
+)
+
+// Request is one ct() run on a packet; Result is the packet's state after
+// it. Both are plain values defined in package packet, which the datapath
+// shares with this package.
+type (
+	Request = packet.CTRequest
+	Result  = packet.CT
+)
+
+const (
 	shardCount   = 512
 	chunkSize    = 256
 	evictScan    = 64
@@ -135,7 +158,7 @@ type conn struct {
 	t       [2]tuple
 	next    [2]uint32 // hash chain per direction: ref+1, 0 = end
 	expires int64     // unix ns
-	label   flowtable.Value
+	label   packet.Label
 	mark    uint32
 	tcp     [2]peer
 	kind    uint8 // other/ICMP state: first, multiple, bidir (reply seen)
@@ -215,37 +238,28 @@ func (t *Tracker) SetZoneLimit(zone uint16, n int) {
 	}
 }
 
-var (
-	fCTState = flowtable.FieldByID(flowtable.FieldCTState)
-	fCTZone  = flowtable.FieldByID(flowtable.FieldCTZone)
-	fCTMark  = flowtable.FieldByID(flowtable.FieldCTMark)
-	fCTLabel = flowtable.FieldByID(flowtable.FieldCTLabel)
-)
-
-// Execute runs one ct action on frame (parsed into key): it looks the
-// packet up in its zone, updates or (with commit) creates the entry, and
-// sets ct_state, ct_zone, ct_mark and ct_label in key.
-func (t *Tracker) Execute(a *flowtable.CT, frame []byte, key *flowtable.Key, now int64) {
-	zone := a.Zone
-	if a.ZoneSrc.Field != flowtable.FieldNone {
-		zone = uint16(key.GetBits(flowtable.FieldByID(a.ZoneSrc.Field), a.ZoneSrc.Ofs, a.ZoneSrc.Bits).Lo)
-	}
-	if a.NAT != nil {
+// Execute runs req on the packet pk at time now (unix ns): it looks the
+// packet up in req.Zone, updates or (with req.Commit) creates the entry,
+// and returns the packet's ct_state, zone, mark and label. It reads the
+// frame only; a frame it cannot track is +trk+inv. It never panics on a
+// malformed frame and allocates nothing for a known connection.
+func (t *Tracker) Execute(pk *packet.Packet, req *Request, now int64) Result {
+	zone := req.Zone
+	if req.NAT {
 		t.nNAT.Add(1) // NAT is not implemented: the clause is ignored
 	}
 	// A packet already tracked in this zone (Open vSwitch keeps the
 	// connection in the packet's metadata across recirculation) does not
 	// run the state machine a second time.
 	prev := uint32(0)
-	if st := uint32(key.Get(fCTState).Lo); st&StateTrk != 0 && uint16(key.Get(fCTZone).Lo) == zone {
+	if st := uint32(req.Prev.State); st&StateTrk != 0 && req.Prev.Zone == zone {
 		prev = st
 	}
 	var p pkt
-	parse(frame, &p, t.checksums)
+	parse(pk.Frame(), &p, t.checksums)
 	if !p.ok {
 		t.nInvalid.Add(1)
-		t.setKey(key, StateTrk|StateInv, zone, 0, flowtable.Value{})
-		return
+		return Result{State: StateTrk | StateInv, Zone: zone}
 	}
 	p.t.zone = zone
 	sh := &t.shards[p.t.shardHash()%shardCount]
@@ -253,27 +267,20 @@ func (t *Tracker) Execute(a *flowtable.CT, frame []byte, key *flowtable.Key, now
 	if now > sh.now {
 		sh.now = now
 	}
-	state, mark, label := t.process(sh, a, &p, prev, zone, now)
+	state, mark, label := t.process(sh, req, &p, prev, zone, now)
 	sh.mu.Unlock()
 	if state&StateInv != 0 {
 		t.nInvalid.Add(1)
 	}
-	t.setKey(key, state, zone, mark, label)
-}
-
-func (t *Tracker) setKey(key *flowtable.Key, state uint32, zone uint16, mark uint32, label flowtable.Value) {
-	key.Set(fCTState, flowtable.Value{Lo: uint64(state)})
-	key.Set(fCTZone, flowtable.Value{Lo: uint64(zone)})
-	key.Set(fCTMark, flowtable.Value{Lo: uint64(mark)})
-	key.Set(fCTLabel, label)
+	return Result{State: uint8(state), Zone: zone, Mark: mark, Label: label}
 }
 
 // process does the lookup and update under the shard lock.
-func (t *Tracker) process(sh *shard, a *flowtable.CT, p *pkt, prev uint32, zone uint16, now int64) (uint32, uint32, flowtable.Value) {
+func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint16, now int64) (uint32, uint32, packet.Label) {
 	if p.related {
 		i, d, ok := t.lookup(sh, &p.t, now)
 		if !ok {
-			return StateTrk | StateInv, 0, flowtable.Value{}
+			return StateTrk | StateInv, 0, packet.Label{}
 		}
 		c := sh.at(i)
 		st := uint32(StateTrk | StateRel)
@@ -327,15 +334,15 @@ func (t *Tracker) process(sh *shard, a *flowtable.CT, p *pkt, prev uint32, zone 
 		}
 	}
 	if !t.validNew(p) {
-		return StateTrk | StateInv, 0, flowtable.Value{}
+		return StateTrk | StateInv, 0, packet.Label{}
 	}
 	st := uint32(StateTrk | StateNew)
 	if !a.Commit {
-		return st, 0, flowtable.Value{}
+		return st, 0, packet.Label{}
 	}
 	c := t.insert(sh, p, zone, now)
 	if c == nil {
-		return st, 0, flowtable.Value{}
+		return st, 0, packet.Label{}
 	}
 	t.nNew.Add(1)
 	t.exec(c, a)
@@ -348,24 +355,10 @@ func sameDir(prev uint32, d uint32) bool {
 	return (prev&StateRpl != 0) == (d == 1)
 }
 
-// exec applies ct(commit,exec(set_field:...)) to c.
-func (t *Tracker) exec(c *conn, a *flowtable.CT) {
-	for _, e := range a.Exec {
-		sf, ok := e.(flowtable.SetField)
-		if !ok {
-			continue
-		}
-		switch sf.Field {
-		case flowtable.FieldCTMark:
-			m := uint32(sf.Mask.Lo)
-			c.mark = c.mark&^m | uint32(sf.Value.Lo)&m
-		case flowtable.FieldCTLabel:
-			c.label = flowtable.Value{
-				Hi: c.label.Hi&^sf.Mask.Hi | sf.Value.Hi&sf.Mask.Hi,
-				Lo: c.label.Lo&^sf.Mask.Lo | sf.Value.Lo&sf.Mask.Lo,
-			}
-		}
-	}
+// exec applies the mark and label a committing request sets to c.
+func (t *Tracker) exec(c *conn, a *Request) {
+	c.mark = c.mark&^a.MarkMask | a.Mark&a.MarkMask
+	c.label = c.label.Set(a.Label, a.LabelMask)
 }
 
 // validNew reports whether a packet may create a connection.
@@ -378,270 +371,3 @@ func (t *Tracker) validNew(p *pkt) bool {
 	}
 	return true
 }
-
-// lookup finds the entry with tuple k: its index and the direction k
-// matched. An expired entry is removed and not found.
-func (t *Tracker) lookup(sh *shard, k *tuple, now int64) (uint32, uint32, bool) {
-	ref, ok := sh.idx[k.hash()]
-	for ok {
-		i, d := ref>>1, ref&1
-		c := sh.at(i)
-		if c.t[d] == *k {
-			if c.expires <= now {
-				t.remove(sh, i)
-				return 0, 0, false
-			}
-			return i, d, true
-		}
-		if c.next[d] == 0 {
-			break
-		}
-		ref = c.next[d] - 1
-	}
-	return 0, 0, false
-}
-
-// insert creates an entry for p, making room by early drop when a limit is
-// reached. It returns nil when there is no room.
-func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64) *conn {
-	zl := (*t.zoneLimits.Load())[zone]
-	if full := t.count.Load() >= t.max; full || zl > 0 && int(t.zoneCount[zone].Load()) >= zl {
-		if !t.makeRoom(sh, zone, !full, now) {
-			t.nLimitDrop.Add(1)
-			return nil
-		}
-	}
-	var i uint32
-	if n := len(sh.free); n > 0 {
-		i = sh.free[n-1]
-		sh.free = sh.free[:n-1]
-	} else {
-		i = uint32(len(sh.chunks)) * chunkSize
-		sh.chunks = append(sh.chunks, new([chunkSize]conn))
-		for j := uint32(chunkSize - 1); j > 0; j-- {
-			sh.free = append(sh.free, i+j)
-		}
-	}
-	c := sh.at(i)
-	*c = conn{flags: flagUsed}
-	c.t[0] = p.t
-	c.t[1] = p.t.reverse()
-	if p.t.proto == protoTCP {
-		t.tcpNew(c, p, now)
-	} else {
-		c.kind = otherFirst
-		if p.t.proto == protoICMP || p.t.proto == protoICMPv6 {
-			c.expires = now + t.tmo[tmICMPFirst]
-		} else {
-			c.expires = now + t.tmo[tmOtherFirst]
-		}
-	}
-	for d := 0; d < 2; d++ {
-		h := c.t[d].hash()
-		if head, ok := sh.idx[h]; ok {
-			c.next[d] = head + 1
-		}
-		sh.idx[h] = i<<1 | uint32(d)
-	}
-	sh.n.Add(1)
-	t.count.Add(1)
-	t.zoneCount[zone].Add(1)
-	return c
-}
-
-// makeRoom early-drops one entry: from sh (locked) first, then from up to
-// eight other non-empty shards whose lock is free at once (TryLock: never wait for a second
-// shard while holding one).
-func (t *Tracker) makeRoom(sh *shard, zone uint16, zoneOnly bool, now int64) bool {
-	if t.earlyDrop(sh, zone, zoneOnly, now) {
-		return true
-	}
-	start := t.rotor.Add(1)
-	tries := 0
-	for k := uint32(0); k < shardCount && tries < 8; k++ {
-		o := &t.shards[(start+k)*61%shardCount]
-		if o == sh || o.n.Load() == 0 {
-			continue
-		}
-		tries++
-		if !o.mu.TryLock() {
-			continue
-		}
-		ok := t.earlyDrop(o, zone, zoneOnly, now)
-		o.mu.Unlock()
-		if ok {
-			return true
-		}
-	}
-	return false
-}
-
-// earlyDrop evicts one unreplied entry of the shard (of zone, when only the
-// zone is full), scanning a bounded number of slots from a moving cursor;
-// expired entries go first.
-func (t *Tracker) earlyDrop(sh *shard, zone uint16, zoneOnly bool, now int64) bool {
-	total := uint32(len(sh.chunks)) * chunkSize
-	if total == 0 {
-		return false
-	}
-	for k := 0; k < evictScan; k++ {
-		i := sh.cursor % total
-		sh.cursor++
-		c := sh.at(i)
-		if c.flags&flagUsed == 0 || zoneOnly && c.t[0].zone != zone {
-			continue
-		}
-		if c.expires <= now || c.flags&flagReply == 0 {
-			t.remove(sh, i)
-			t.nEarlyDrop.Add(1)
-			return true
-		}
-	}
-	return false
-}
-
-// remove deletes entry i from its shard's index and frees it.
-func (t *Tracker) remove(sh *shard, i uint32) {
-	c := sh.at(i)
-	for d := uint32(0); d < 2; d++ {
-		h := c.t[d].hash()
-		me := i<<1 | d
-		ref, ok := sh.idx[h]
-		if !ok {
-			continue
-		}
-		if ref == me {
-			if c.next[d] == 0 {
-				delete(sh.idx, h)
-			} else {
-				sh.idx[h] = c.next[d] - 1
-			}
-			continue
-		}
-		for {
-			pc := sh.at(ref >> 1)
-			pd := ref & 1
-			if pc.next[pd] == 0 {
-				break
-			}
-			nref := pc.next[pd] - 1
-			if nref == me {
-				pc.next[pd] = c.next[d]
-				break
-			}
-			ref = nref
-		}
-	}
-	zone := c.t[0].zone
-	*c = conn{}
-	sh.free = append(sh.free, i)
-	sh.n.Add(-1)
-	t.count.Add(-1)
-	t.zoneCount[zone].Add(-1)
-}
-
-// Sweep removes every entry expired at now (unix ns) and returns how many.
-func (t *Tracker) Sweep(now int64) int {
-	n := 0
-	for s := range t.shards {
-		sh := &t.shards[s]
-		sh.mu.Lock()
-		if now > sh.now {
-			sh.now = now
-		}
-		for ci, ch := range sh.chunks {
-			for j := range ch {
-				c := &ch[j]
-				if c.flags&flagUsed != 0 && c.expires <= now {
-					t.remove(sh, uint32(ci*chunkSize+j))
-					n++
-				}
-			}
-		}
-		sh.mu.Unlock()
-	}
-	return n
-}
-
-// Start sweeps expired entries every interval in a goroutine until Close.
-func (t *Tracker) Start(interval time.Duration) {
-	t.once.Do(func() {
-		t.stop = make(chan struct{})
-		t.done.Add(1)
-		go func() {
-			defer t.done.Done()
-			tk := time.NewTicker(interval)
-			defer tk.Stop()
-			for {
-				select {
-				case <-t.stop:
-					return
-				case now := <-tk.C:
-					t.Sweep(now.UnixNano())
-				}
-			}
-		}()
-	})
-}
-
-// Close stops the background sweeper started by Start.
-func (t *Tracker) Close() {
-	if t.stop != nil {
-		select {
-		case <-t.stop:
-		default:
-			close(t.stop)
-		}
-		t.done.Wait()
-	}
-}
-
-// Flush deletes every entry, or those of one zone.
-func (t *Tracker) Flush(zone *uint16) int {
-	n := 0
-	for s := range t.shards {
-		sh := &t.shards[s]
-		sh.mu.Lock()
-		for ci, ch := range sh.chunks {
-			for j := range ch {
-				c := &ch[j]
-				if c.flags&flagUsed != 0 && (zone == nil || c.t[0].zone == *zone) {
-					t.remove(sh, uint32(ci*chunkSize+j))
-					n++
-				}
-			}
-		}
-		sh.mu.Unlock()
-	}
-	return n
-}
-
-// Stats are the tracker's counters.
-type Stats struct {
-	Entries     int64
-	New         uint64 // entries committed
-	Invalid     uint64 // packets found +inv
-	EarlyDrop   uint64 // unreplied (or expired) entries evicted to make room
-	LimitDrop   uint64 // commits refused because the table or zone was full
-	NATIgnored  uint64 // ct actions with a nat clause (NAT is not implemented)
-	ZoneEntries map[uint16]int64
-}
-
-// Stats returns the counters and the number of entries per zone (zones
-// with entries only).
-func (t *Tracker) Stats() Stats {
-	s := Stats{
-		Entries: t.count.Load(), New: t.nNew.Load(), Invalid: t.nInvalid.Load(),
-		EarlyDrop: t.nEarlyDrop.Load(), LimitDrop: t.nLimitDrop.Load(), NATIgnored: t.nNAT.Load(),
-		ZoneEntries: map[uint16]int64{},
-	}
-	for z := range t.zoneCount {
-		if n := t.zoneCount[z].Load(); n > 0 {
-			s.ZoneEntries[uint16(z)] = int64(n)
-		}
-	}
-	return s
-}
-
-// Len returns the number of entries.
-func (t *Tracker) Len() int { return int(t.count.Load()) }

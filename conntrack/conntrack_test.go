@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
 const (
@@ -35,7 +35,7 @@ func runSteps(t *testing.T, tr *Tracker, steps []step) {
 		if got != s.want {
 			t.Errorf("%s: ct_state %s, want %s", s.name, stateString(got), stateString(s.want))
 		}
-		if z := uint16(k.Get(fCTZone).Lo); z != s.zone {
+		if z := k.Zone; z != s.zone {
 			t.Errorf("%s: ct_zone %d, want %d", s.name, z, s.zone)
 		}
 		if s.dump != "" {
@@ -218,15 +218,15 @@ func TestZones(t *testing.T) {
 	}
 }
 
-func TestZoneFromField(t *testing.T) {
+// TestZoneResult: the result carries the request's zone and the entry is
+// made in it (the datapath's adapter computes zone=reg6[0..15]; its test is
+// in datapath/conntrack_test.go).
+func TestZoneResult(t *testing.T) {
 	tr := New(Config{})
-	a := &flowtable.CT{Commit: true, Table: flowtable.TableCurrent,
-		ZoneSrc: flowtable.Subfield{Field: flowtable.FieldReg0 + 6, Ofs: 0, Bits: 16}}
-	var k flowtable.Key
-	k.Set(flowtable.FieldByID(flowtable.FieldReg0+6), flowtable.Value{Lo: 0xabcd0009})
-	tr.Execute(a, udpFrame(t, A, 1, B, 2), &k, 0)
-	if z := k.Get(fCTZone).Lo; z != 9 {
-		t.Fatalf("zone %d, want 9 (reg6[0..15])", z)
+	var k Result
+	execute(tr, &Request{Commit: true, Zone: 9}, udpFrame(t, A, 1, B, 2), &k, 0)
+	if z := k.Zone; z != 9 {
+		t.Fatalf("zone %d, want 9", z)
 	}
 	if d := tr.Dump(nil); len(d) != 1 || d[0].Zone != 9 {
 		t.Fatalf("dump %v", d)
@@ -246,24 +246,18 @@ func TestCommitOnly(t *testing.T) {
 
 func TestMarkLabel(t *testing.T) {
 	tr := New(Config{})
-	mark := flowtable.FieldByID(flowtable.FieldCTMark)
-	a := &flowtable.CT{Commit: true, Table: flowtable.TableCurrent, Exec: []flowtable.Action{
-		flowtable.SetField{Field: flowtable.FieldCTMark, Value: flowtable.Value{Lo: 0x12}, Mask: mark.FullMask()},
-		flowtable.SetField{Field: flowtable.FieldCTLabel, Value: flowtable.Value{Hi: 1, Lo: 0xf0}, Mask: flowtable.Value{Hi: ^uint64(0), Lo: 0xff}},
-	}}
+	a := &Request{Commit: true, Mark: 0x12, MarkMask: ^uint32(0),
+		Label: packet.Label{Hi: 1, Lo: 0xf0}, LabelMask: packet.Label{Hi: ^uint64(0), Lo: 0xff}}
 	u := udpFrame(t, A, 1, B, 2)
 	_, k := run(tr, a, u, 0)
-	if k.Get(fCTMark).Lo != 0x12 || k.Get(fCTLabel) != (flowtable.Value{Hi: 1, Lo: 0xf0}) {
-		t.Fatalf("key after commit: mark %#x label %v", k.Get(fCTMark).Lo, k.Get(fCTLabel))
+	if k.Mark != 0x12 || k.Label != (packet.Label{Hi: 1, Lo: 0xf0}) {
+		t.Fatalf("result after commit: mark %#x label %v", k.Mark, k.Label)
 	}
 	// A masked update keeps the other bits.
-	b := &flowtable.CT{Commit: true, Table: flowtable.TableCurrent, Exec: []flowtable.Action{
-		flowtable.SetField{Field: flowtable.FieldCTMark, Value: flowtable.Value{Lo: 0x100}, Mask: flowtable.Value{Lo: 0xf00}},
-	}}
-	run(tr, b, u, 0)
+	run(tr, &Request{Commit: true, Mark: 0x100, MarkMask: 0xf00}, u, 0)
 	_, k = run(tr, lookup(0), udpFrame(t, B, 2, A, 1), 0)
-	if k.Get(fCTMark).Lo != 0x112 || k.Get(fCTLabel).Hi != 1 {
-		t.Fatalf("reply sees mark %#x label %v", k.Get(fCTMark).Lo, k.Get(fCTLabel))
+	if k.Mark != 0x112 || k.Label.Hi != 1 {
+		t.Fatalf("reply sees mark %#x label %v", k.Mark, k.Label)
 	}
 	want := "udp,orig=(src=10.0.0.1,dst=10.0.0.2,sport=1,dport=2),reply=(src=10.0.0.2,dst=10.0.0.1,sport=2,dport=1),mark=274,labels=0x100000000000000f0\n"
 	if d := Format(tr.Dump(nil)); d != want {
@@ -273,7 +267,7 @@ func TestMarkLabel(t *testing.T) {
 
 func TestForce(t *testing.T) {
 	tr := New(Config{})
-	force := &flowtable.CT{Commit: true, Force: true, Table: flowtable.TableCurrent}
+	force := &Request{Commit: true, Force: true}
 	run(tr, commit(0), udpFrame(t, A, 1, B, 2), 0)
 	if st, _ := run(tr, force, udpFrame(t, A, 1, B, 2), 0); st != newS {
 		t.Fatalf("force on the original direction: %s, want it kept (+new before a reply)", stateString(st))
@@ -294,14 +288,14 @@ func TestAlreadyTracked(t *testing.T) {
 	tr := New(Config{})
 	u := udpFrame(t, A, 1, B, 2)
 	run(tr, commit(0), u, 0)
-	var k flowtable.Key
-	tr.Execute(lookup(0), u, &k, 0)
-	tr.Execute(commit(0), u, &k, 0)
-	if st := uint32(k.Get(fCTState).Lo); st != newS {
+	var k Result
+	execute(tr, lookup(0), u, &k, 0)
+	execute(tr, commit(0), u, &k, 0)
+	if st := uint32(k.State); st != newS {
 		t.Fatalf("second ct on the same packet: %s", stateString(st))
 	}
 	// In another zone it is a different lookup.
-	tr.Execute(commit(3), u, &k, 0)
+	execute(tr, commit(3), u, &k, 0)
 	if tr.Len() != 2 {
 		t.Fatalf("%d entries, want 2", tr.Len())
 	}
@@ -447,7 +441,7 @@ func TestInvalidFrames(t *testing.T) {
 func TestNATCounted(t *testing.T) {
 	tr := New(Config{})
 	a := commit(0)
-	a.NAT = &flowtable.NAT{}
+	a.NAT = true
 	run(tr, a, udpFrame(t, A, 1, B, 2), 0)
 	if tr.Stats().NATIgnored != 1 {
 		t.Fatal("nat clause not counted")
@@ -510,8 +504,8 @@ func TestConcurrent(t *testing.T) {
 	for g := 0; g < 4; g++ {
 		go func(g int) {
 			for i := 0; i < 2000; i++ {
-				var k flowtable.Key
-				tr.Execute(commit(uint16(g%2)), frames[(i*7+g)%len(frames)], &k, int64(i)*sec/10)
+				var k Result
+				execute(tr, commit(uint16(g%2)), frames[(i*7+g)%len(frames)], &k, int64(i)*sec/10)
 				if i%500 == 0 {
 					tr.Dump(nil)
 				}

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
 // Tuple is one direction of a dumped connection. For ICMP, ICMPID,
@@ -26,7 +26,7 @@ type Entry struct {
 	Reply    Tuple
 	Zone     uint16
 	Mark     uint32
-	Label    flowtable.Value
+	Label    packet.Label
 	TCPState string // "" for other protocols
 	Expires  int64  // unix ns
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gvs-project/gvs/datapath/header"
-	"github.com/gvs-project/gvs/flowtable"
 )
 
 // rawTCP builds an IPv4 TCP segment by hand (fast, no gopacket), with a
@@ -63,10 +62,10 @@ func FuzzTCP(f *testing.F) {
 			} else {
 				fr = rawTCP(0x0a000002, 0x0a000001, 22, 40000+port, flags, s, a, win, payload)
 			}
-			act := &flowtable.CT{Zone: zone, Table: flowtable.TableCurrent, Commit: c[6]&0x80 != 0, Force: c[6]&0xc0 == 0xc0}
-			var k flowtable.Key
-			tr.Execute(act, fr, &k, now)
-			st := uint32(k.Get(fCTState).Lo)
+			act := &Request{Zone: zone, Commit: c[6]&0x80 != 0, Force: c[6]&0xc0 == 0xc0}
+			var k Result
+			execute(tr, act, fr, &k, now)
+			st := uint32(k.State)
 			if st&StateTrk == 0 || st&(StateNew|StateEst|StateRel|StateInv) == 0 {
 				t.Fatalf("ct_state %s", stateString(st))
 			}
@@ -107,13 +106,13 @@ func FuzzICMPError(f *testing.F) {
 	f.Fuzz(func(t *testing.T, quoted []byte, typ uint8, v6 bool) {
 		tr := New(Config{})
 		// One real connection for the errors to relate to.
-		var k flowtable.Key
-		tr.Execute(&flowtable.CT{Commit: true, Table: flowtable.TableCurrent}, rawUDP(), &k, 0)
+		var k Result
+		execute(tr, &Request{Commit: true}, rawUDP(), &k, 0)
 		fr := icmpErrRaw(quoted, typ, v6)
 		for _, commit := range []bool{false, true} {
-			k = flowtable.Key{}
-			tr.Execute(&flowtable.CT{Commit: commit, Table: flowtable.TableCurrent}, fr, &k, 1)
-			st := uint32(k.Get(fCTState).Lo)
+			k = Result{}
+			execute(tr, &Request{Commit: commit}, fr, &k, 1)
+			st := uint32(k.State)
 			if st&StateTrk == 0 {
 				t.Fatalf("untracked result %s", stateString(st))
 			}
@@ -125,12 +124,12 @@ func FuzzICMPError(f *testing.F) {
 			t.Fatalf("%d entries", tr.Len())
 		}
 		// Only a committed +new (an echo request) may add an entry.
-		if st := uint32(k.Get(fCTState).Lo); st&StateNew == 0 && tr.Len() != 1 {
+		if st := uint32(k.State); st&StateNew == 0 && tr.Len() != 1 {
 			t.Fatalf("a %s ICMP packet created an entry: %d entries", stateString(st), tr.Len())
 		}
 		// The same bytes as a whole frame.
-		k = flowtable.Key{}
-		tr.Execute(&flowtable.CT{Commit: true, Table: flowtable.TableCurrent}, quoted, &k, 2)
+		k = Result{}
+		execute(tr, &Request{Commit: true}, quoted, &k, 2)
 	})
 }
 

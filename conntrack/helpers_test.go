@@ -8,7 +8,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
 var (
@@ -110,20 +110,26 @@ func errFrame(tb testing.TB, src, dst string, typ, code uint8, orig []byte) []by
 
 const sec = int64(time.Second)
 
-// run executes ct on frame and returns the key's ct_state.
-func run(tr *Tracker, a *flowtable.CT, frame []byte, now int64) (uint32, *flowtable.Key) {
-	var k flowtable.Key
-	tr.Execute(a, frame, &k, now)
-	return uint32(k.Get(fCTState).Lo), &k
+// execute runs req on frame as the datapath does for a packet whose
+// previous ct() (if any) left *st, and stores the new state in *st.
+func execute(tr *Tracker, req *Request, frame []byte, st *Result, now int64) {
+	r := *req
+	r.Prev = *st
+	var p packet.Packet
+	p.Reset(frame, 0, len(frame))
+	*st = tr.Execute(&p, &r, now)
 }
 
-func lookup(zone uint16) *flowtable.CT {
-	return &flowtable.CT{Zone: zone, Table: flowtable.TableCurrent}
+// run executes ct on frame and returns the ct_state and the whole result.
+func run(tr *Tracker, a *Request, frame []byte, now int64) (uint32, *Result) {
+	var k Result
+	execute(tr, a, frame, &k, now)
+	return uint32(k.State), &k
 }
 
-func commit(zone uint16) *flowtable.CT {
-	return &flowtable.CT{Commit: true, Zone: zone, Table: flowtable.TableCurrent}
-}
+func lookup(zone uint16) *Request { return &Request{Zone: zone} }
+
+func commit(zone uint16) *Request { return &Request{Commit: true, Zone: zone} }
 
 func stateString(s uint32) string {
 	names := []string{"new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"}

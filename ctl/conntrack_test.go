@@ -11,9 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
-	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/datapath/packet"
 	"github.com/gvs-project/gvs/vswitch"
 )
 
@@ -39,9 +40,10 @@ func TestConntrackService(t *testing.T) {
 	ct := vswitch.NewConntrack(config.Conntrack{})
 	dp.Conntrack = ct
 	for i, zone := range []uint16{1, 1, 2} {
-		var k flowtable.Key
-		a := &flowtable.CT{Commit: true, Zone: zone, Table: flowtable.TableCurrent}
-		ct.Execute(a, udpFrame(t, uint16(1000+i)), &k, 1)
+		var p packet.Packet
+		f := udpFrame(t, uint16(1000+i))
+		p.Reset(f, 0, len(f))
+		ct.Execute(&p, &conntrack.Request{Commit: true, Zone: zone}, 1)
 	}
 	z1 := uint32(1)
 	r, err := s.DumpConntrack(context.Background(), &ctlpb.DumpConntrackRequest{Zone: &z1})
@@ -76,8 +78,10 @@ func TestConntrackCollector(t *testing.T) {
 	}
 	ct := vswitch.NewConntrack(config.Conntrack{})
 	dp.Conntrack = ct
-	var k flowtable.Key
-	ct.Execute(&flowtable.CT{Commit: true, Zone: 4, Table: flowtable.TableCurrent}, udpFrame(t, 1), &k, 1)
+	var p packet.Packet
+	f := udpFrame(t, 1)
+	p.Reset(f, 0, len(f))
+	ct.Execute(&p, &conntrack.Request{Commit: true, Zone: 4}, 1)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

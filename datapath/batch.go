@@ -76,6 +76,7 @@ type stagedPort struct {
 	dev  BatchDevice
 	n    int
 	lens [stageFrames]int
+	meta [stageFrames]packet.Meta
 	view [stageFrames]Frame
 	bufs [stageFrames][]byte
 }
@@ -87,8 +88,9 @@ type stager struct {
 	storage []byte
 }
 
-// stage queues frame for p; false if it must be sent directly.
-func (w *Worker) stage(p *Port, dev BatchDevice, frame []byte) bool {
+// stage queues a copy of frame, with meta, for p; false if it must be sent
+// directly.
+func (w *Worker) stage(p *Port, dev BatchDevice, frame []byte, meta *packet.Meta) bool {
 	s := &w.stage_
 	if !s.active {
 		return false
@@ -128,6 +130,7 @@ func (w *Worker) stage(p *Port, dev BatchDevice, frame []byte) bool {
 		w.flushPort(sp)
 	}
 	sp.lens[sp.n] = copy(sp.bufs[sp.n], frame)
+	sp.meta[sp.n] = *meta
 	sp.n++
 	return true
 }
@@ -137,7 +140,7 @@ func (w *Worker) flushPort(sp *stagedPort) {
 		return
 	}
 	for i := 0; i < sp.n; i++ {
-		sp.view[i] = Frame{Buf: sp.bufs[i], Len: sp.lens[i]}
+		sp.view[i] = Frame{Buf: sp.bufs[i], Len: sp.lens[i], Meta: sp.meta[i]}
 	}
 	ok := sp.dev.SendBatch(sp.view[:sp.n])
 	if ok < 0 {
@@ -171,7 +174,8 @@ func (w *Worker) FlushOutput() {
 }
 
 // ReceiveBatch processes frames received on port in, in order, then sends
-// the output they produced with one SendBatch per batch output port.
+// the output they produced with one SendBatch per batch output port. Each
+// frame's Meta travels with its packet and out with the frames it becomes.
 // Frames longer than the port's MTU allows are counted (RxDropped and drop
 // reason too_big) and dropped, never truncated.
 func (w *Worker) ReceiveBatch(in *Port, frames []Frame) {
@@ -193,7 +197,7 @@ func (w *Worker) ReceiveBatch(in *Port, frames []Frame) {
 			in.Bridge.countDrop(DropTooBig)
 			continue
 		}
-		w.Receive(in, f.Buf, f.Off, f.Len)
+		w.receive(in, f.Buf, f.Off, f.Len, f.Meta)
 	}
 	w.FlushOutput()
 	w.stage_.active = false

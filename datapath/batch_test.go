@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gvs-project/gvs/datapath/packet"
 	"github.com/gvs-project/gvs/flowtable"
 )
 
@@ -13,6 +14,7 @@ type batchDev struct {
 	memDev
 	accept   int
 	batches  []int
+	metas    []packet.Meta
 	attached *Port
 	mtu      int
 }
@@ -28,6 +30,7 @@ func (d *batchDev) SendBatch(frames []Frame) int {
 	d.batches = append(d.batches, len(frames))
 	n := min(len(frames), d.accept)
 	for i := range frames[:n] {
+		d.metas = append(d.metas, frames[i].Meta)
 		d.Send(frames[i].Bytes())
 	}
 	return n
@@ -73,10 +76,14 @@ func TestReceiveBatch(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		batch = append(batch, frameOf(60, 1, 2))
 	}
+	batch[1].Meta = packet.Meta{Mark: 7, RecircID: 3, Tunnel: packet.Tunnel{ID: 42, DstLo: 0x0a000001}}
 	batch = append(batch, frameOf(1519, 1, 2)) // 1500 + 18 is the limit
 	w.ReceiveBatch(pin, batch)
 	if len(out.batches) != 1 || out.batches[0] != 5 {
 		t.Errorf("SendBatch calls %v, want one of 5 frames", out.batches)
+	}
+	if len(out.metas) != 3 || out.metas[0] != (packet.Meta{}) || out.metas[1] != batch[1].Meta {
+		t.Errorf("metadata sent %+v, want frame 1's Meta carried through", out.metas)
 	}
 	if got := pout.Stats.TxPackets.Load(); got != 3 {
 		t.Errorf("tx packets %d, want 3 (what the device accepted)", got)

@@ -4,16 +4,67 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gvs-project/gvs/conntrack"
+	"github.com/gvs-project/gvs/datapath/packet"
 	"github.com/gvs-project/gvs/flowtable"
 )
 
 // Conntrack is the connection tracker the ct action uses. It is defined
-// here, where it is consumed; package conntrack implements it.
+// here, where it is consumed, in plain terms that know nothing of
+// OpenFlow; package conntrack implements it. ctRequest and setCTKey below
+// translate between it and the ct() action and the flow key.
 type Conntrack interface {
-	// Execute runs one ct action on frame (whose parsed key is key), setting
-	// the key's ct_state, ct_zone, ct_mark and ct_label.
-	Execute(a *flowtable.CT, frame []byte, key *flowtable.Key, now int64)
+	// Execute runs req on the packet pkt (read only) at now (unix ns) and
+	// returns the packet's connection-tracking state. It must be safe for
+	// concurrent use and should not allocate for a known connection.
+	Execute(pkt *packet.Packet, req *packet.CTRequest, now int64) packet.CT
+}
+
+// ctRequest fills req with what the ct action a asks of the tracker for a
+// packet whose flow key (at the action) is key: the zone (from a field when
+// the action says zone=FIELD[...]), commit, force, the ct_mark and
+// ct_label that exec(set_field:...) writes (several set_fields compose in
+// order into one masked value), and the state an earlier ct() left in the
+// key.
+func ctRequest(req *packet.CTRequest, a *flowtable.CT, key *flowtable.Key) {
+	*req = packet.CTRequest{Zone: a.Zone, Commit: a.Commit, Force: a.Force, NAT: a.NAT != nil}
+	if a.ZoneSrc.Field != flowtable.FieldNone {
+		req.Zone = uint16(key.GetBits(flowtable.FieldByID(a.ZoneSrc.Field), a.ZoneSrc.Ofs, a.ZoneSrc.Bits).Lo)
+	}
+	req.Prev.State = uint8(key.Get(fCTState).Lo)
+	req.Prev.Zone = uint16(key.Get(fCTZone).Lo)
+	for _, e := range a.Exec {
+		sf, ok := e.(flowtable.SetField)
+		if !ok {
+			continue
+		}
+		switch sf.Field {
+		case flowtable.FieldCTMark:
+			m := uint32(sf.Mask.Lo)
+			req.Mark = req.Mark&^m | uint32(sf.Value.Lo)&m
+			req.MarkMask |= m
+		case flowtable.FieldCTLabel:
+			m := packet.Label{Hi: sf.Mask.Hi, Lo: sf.Mask.Lo}
+			req.Label = req.Label.Set(packet.Label{Hi: sf.Value.Hi, Lo: sf.Value.Lo}, m)
+			req.LabelMask = packet.Label{Hi: req.LabelMask.Hi | m.Hi, Lo: req.LabelMask.Lo | m.Lo}
+		}
+	}
+}
+
+// setCTKey writes a tracker's result into the flow key's ct_state, ct_zone,
+// ct_mark and ct_label.
+func setCTKey(key *flowtable.Key, r packet.CT) {
+	key.Set(fCTState, u64(uint64(r.State)))
+	key.Set(fCTZone, u64(uint64(r.Zone)))
+	key.Set(fCTMark, u64(uint64(r.Mark)))
+	key.Set(fCTLabel, flowtable.Value{Hi: r.Label.Hi, Lo: r.Label.Lo})
+}
+
+// runCT runs the ct action rc on the packet p through ct and records the
+// result in rc's key.
+func (w *Worker) runCT(ct Conntrack, p *packet.Packet, rc *recirc) {
+	ctRequest(&w.ctReq, &rc.ct, &rc.key)
+	setCTKey(&rc.key, ct.Execute(p, &w.ctReq, w.Now()))
+	w.traceCT(&rc.ct, &rc.key)
 }
 
 // recirc is a traversal to resume after the datapath has run ct on the
@@ -91,7 +142,7 @@ func (w *Worker) traceRecircs(rcs []recirc) string {
 			zone = key.GetBits(flowtable.FieldByID(rc.ct.ZoneSrc.Field), rc.ct.ZoneSrc.Ofs, rc.ct.ZoneSrc.Bits).Lo
 		}
 		clearCT(&key)
-		key.Set(fCTState, u64(conntrack.StateNew|conntrack.StateTrk))
+		key.Set(fCTState, u64(packet.CTNew|packet.CTTrk))
 		key.Set(fCTZone, u64(zone))
 		fmt.Fprintf(&b, "\nct(table=%d) is not run by a trace: resuming with default ct_state=+new+trk zone=%d\n", rc.table, zone)
 		x.reset(&key, rc.bridge, 0, w.Now())

@@ -8,6 +8,8 @@ import (
 
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/conntrack"
+	"github.com/gvs-project/gvs/datapath/packet"
+	"github.com/gvs-project/gvs/flowtable"
 )
 
 // TestReplayConntrackDump replays every case whose expected/summary.txt
@@ -131,5 +133,35 @@ func TestTraceFollowsCT(t *testing.T) {
 	}
 	if ct.Len() != 0 {
 		t.Fatalf("a trace committed %d connections", ct.Len())
+	}
+}
+
+// TestCTRequest: the adapter reads zone=FIELD[...] from the key, composes
+// exec(set_field:...) into one masked mark and label, and passes the state
+// an earlier ct() left in the key.
+func TestCTRequest(t *testing.T) {
+	var k flowtable.Key
+	k.Set(flowtable.FieldByID(flowtable.FieldReg0+6), flowtable.Value{Lo: 0xabcd0009})
+	k.Set(fCTState, u64(packet.CTTrk|packet.CTNew))
+	k.Set(fCTZone, u64(9))
+	a := &flowtable.CT{Commit: true, Force: true, Table: flowtable.TableCurrent,
+		ZoneSrc: flowtable.Subfield{Field: flowtable.FieldReg0 + 6, Ofs: 0, Bits: 16},
+		Exec: []flowtable.Action{
+			flowtable.SetField{Field: flowtable.FieldCTMark, Value: flowtable.Value{Lo: 0x12}, Mask: flowtable.Value{Lo: 0xff}},
+			flowtable.SetField{Field: flowtable.FieldCTMark, Value: flowtable.Value{Lo: 0x300}, Mask: flowtable.Value{Lo: 0xf0f}},
+			flowtable.SetField{Field: flowtable.FieldCTLabel, Value: flowtable.Value{Hi: 1, Lo: 0xf0}, Mask: flowtable.Value{Hi: ^uint64(0), Lo: 0xff}},
+		}}
+	var req packet.CTRequest
+	ctRequest(&req, a, &k)
+	want := packet.CTRequest{Zone: 9, Commit: true, Force: true, Mark: 0x310, MarkMask: 0xfff,
+		Label: packet.Label{Hi: 1, Lo: 0xf0}, LabelMask: packet.Label{Hi: ^uint64(0), Lo: 0xff},
+		Prev: packet.CT{State: packet.CTTrk | packet.CTNew, Zone: 9}}
+	if req != want {
+		t.Fatalf("request %+v, want %+v", req, want)
+	}
+	setCTKey(&k, packet.CT{State: packet.CTTrk | packet.CTEst, Zone: 3, Mark: 7, Label: packet.Label{Hi: 2, Lo: 1}})
+	if k.Get(fCTState).Lo != packet.CTTrk|packet.CTEst || k.Get(fCTZone).Lo != 3 || k.Get(fCTMark).Lo != 7 ||
+		k.Get(fCTLabel) != (flowtable.Value{Hi: 2, Lo: 1}) {
+		t.Fatalf("key after setCTKey: %v", k)
 	}
 }

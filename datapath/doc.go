@@ -1,20 +1,40 @@
 // Package datapath forwards frames through bridges of OpenFlow tables with
 // Open vSwitch's semantics.
 //
-// A frame arriving on a port is parsed once into a flowtable.Key (extract.go).
-// Translation (xlate*.go) runs the key through the bridge's tables: actions
-// change the key, and every output "commits" the difference between the key
-// and what the frame looks like at that point as a short list of datapath
-// operations (commit.go), as Open vSwitch's ofproto-dpif does. Execution
-// (execute.go) then applies the operations to the frame in place and hands
-// it to the output ports. Translation never touches the frame, so its result
-// can later be cached, keyed by the fields it looked at (the wildcards it
-// accumulates): Open vSwitch's megaflows.
+// One packet from a port's receive to another port's transmit, file by
+// file:
 //
-// Patch ports are followed during translation: output to a patch port
-// continues in the peer bridge's table 0 with in_port set to the peer.
+//  1. batch.go: a device (package netdev, polled outside datapath) fills
+//     Frames; Worker.ReceiveBatch takes them with their packet.Meta.
+//     Worker.Receive (worker.go) is the entry for callers without metadata.
+//  2. worker.go: receive points the worker's Packet (packet.go: a
+//     datapath/packet.Packet plus the flow key) at the frame; process counts
+//     it and runs it to completion.
+//  3. extract.go: parse fills the flowtable.Key from the frame once, as Open
+//     vSwitch's miniflow_extract does, and records the L3/L4 offsets that
+//     the set actions rewrite at.
+//  4. xlate.go, xlate_actions.go: translation runs the key through the
+//     bridge's tables (patch ports continue in the peer bridge); actions
+//     change the key, and every output commits the difference between the
+//     key and the frame as datapath operations (commit.go), as ofproto-dpif
+//     does. trace.go explains a translation; drop.go names why a packet was
+//     dropped.
+//  5. execute.go: the operations are applied to the frame in place (VLAN
+//     push/pop through datapath/packet, header rewrites through
+//     datapath/header with incremental checksums).
+//  6. conntrack.go: a ct() operation asks the Conntrack interface (package
+//     conntrack implements it) with a plain packet.CTRequest and writes the
+//     packet.CT it returns into the key; with table=N a copy of the packet
+//     is queued by worker.go to resume translation there (recirculation).
+//  7. worker.go transmit, then batch.go: output to a batch device is staged
+//     and sent with one SendBatch per port at the end of the received
+//     batch, each frame with the packet's Meta; other devices get Send.
+//
+// Translation never touches the frame, so its result can later be cached,
+// keyed by the fields it looked at (the wildcards it accumulates): Open
+// vSwitch's megaflows.
 //
 // Per-packet work allocates nothing and takes no global lock: each Worker
-// owns its scratch state; bridges, ports and flow tables are read through
-// atomic snapshots.
+// owns its scratch state (the packet it processes included); bridges, ports
+// and flow tables are read through atomic snapshots.
 package datapath

@@ -15,7 +15,7 @@ func (w *Worker) execute(p *Packet, ops []op) {
 		o := &ops[i]
 		switch o.kind {
 		case opOutput:
-			w.transmit(o.port, p.Frame())
+			w.transmit(o.port, &p.Packet)
 		case opPushVLAN:
 			p.pushVLAN(uint16(o.a), uint16(o.b))
 		case opPopVLAN:
@@ -48,27 +48,18 @@ func (w *Worker) execute(p *Packet, ops []op) {
 
 // pushVLAN inserts a tag after the MAC addresses, using headroom.
 func (p *Packet) pushVLAN(tpid, tci uint16) {
-	if p.off < 4 {
+	if !p.PushVLAN(tpid, tci) {
 		return // no headroom: cannot happen for buffers from Headroom-aware ports
 	}
-	copy(p.buf[p.off-4:p.off+8], p.buf[p.off:p.off+12])
-	p.off -= 4
-	p.n += 4
-	f := p.Frame()
-	put16(f[12:], tpid)
-	put16(f[14:], tci)
 	p.tagged = true
 	p.shiftL3(4)
 }
 
 // popVLAN removes the outermost tag.
 func (p *Packet) popVLAN() {
-	if !p.tagged {
+	if !p.tagged || !p.PopVLAN() {
 		return
 	}
-	copy(p.buf[p.off+4:p.off+16], p.buf[p.off:p.off+12])
-	p.off += 4
-	p.n -= 4
 	p.tagged = false
 	p.shiftL3(-4)
 }

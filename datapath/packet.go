@@ -1,18 +1,19 @@
 package datapath
 
-import "github.com/gvs-project/gvs/flowtable"
+import (
+	"github.com/gvs-project/gvs/datapath/packet"
+	"github.com/gvs-project/gvs/flowtable"
+)
 
 // Headroom is the space every receive buffer keeps before the frame, so VLAN
 // push and tunnel encapsulation can prepend headers in place.
 const Headroom = 128
 
-// Packet is a frame being forwarded and what parsing found in it. The frame
-// is buf[off:off+n]; buf must have room before off for pushed headers.
-// A Packet is owned by one worker at a time.
+// Packet is the datapath's per-packet state: the packet (frame, headroom
+// and metadata, package packet) and the flow key parsed from it. A Packet
+// is owned by one worker at a time.
 type Packet struct {
-	buf []byte
-	off int
-	n   int
+	packet.Packet
 
 	// Key is the parsed flow key, in_port included.
 	Key flowtable.Key
@@ -23,18 +24,12 @@ type Packet struct {
 }
 
 // Reset points p at a frame of n bytes at buf[off:] and clears what was
-// parsed before.
+// parsed before and the metadata.
 func (p *Packet) Reset(buf []byte, off, n int) {
-	p.buf, p.off, p.n = buf, off, n
+	p.Packet.Reset(buf, off, n)
 	p.Key = flowtable.Key{}
 	p.l3, p.l4, p.tagged, p.malformed = -1, -1, false, false
 }
-
-// Frame returns the current frame bytes.
-func (p *Packet) Frame() []byte { return p.buf[p.off : p.off+p.n] }
-
-// Len returns the frame length.
-func (p *Packet) Len() int { return p.n }
 
 // Malformed reports whether parsing stopped at an invalid header.
 func (p *Packet) Malformed() bool { return p.malformed }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gvs-project/gvs/datapath/packet"
 	"github.com/gvs-project/gvs/flowtable"
 )
 
@@ -22,6 +23,8 @@ type Worker struct {
 	queue     []queued
 	scratch   [maxRecirc][]byte
 	recircPkt [maxRecirc]Packet
+	rxPkt     Packet           // the packet Receive processes
+	ctReq     packet.CTRequest // the request runCT builds
 	injectBuf []byte
 	stage_    stager // batched output during ReceiveBatch
 
@@ -52,9 +55,18 @@ func (dp *Datapath) NewWorker() *Worker {
 // buffer must have Headroom bytes before off. The frame may be modified in
 // place; it is no longer needed when Receive returns.
 func (w *Worker) Receive(in *Port, buf []byte, off, n int) {
-	var p Packet
+	w.receive(in, buf, off, n, packet.Meta{})
+}
+
+// receive is Receive with the metadata the device gave the frame. The
+// packet lives in the worker (not on the stack) because the tracker, an
+// interface, receives a pointer to it: the per-packet path allocates
+// nothing.
+func (w *Worker) receive(in *Port, buf []byte, off, n int, meta packet.Meta) {
+	p := &w.rxPkt
 	p.Reset(buf, off, n)
-	w.process(in, &p)
+	p.Meta = meta
+	w.process(in, p)
 }
 
 // Inject processes a copy of frame as if received on in (packet-out).
@@ -69,13 +81,13 @@ func (w *Worker) Inject(in *Port, frame []byte) {
 
 func (w *Worker) process(in *Port, p *Packet) {
 	in.Stats.RxPackets.Add(1)
-	in.Stats.RxBytes.Add(uint64(p.n))
+	in.Stats.RxBytes.Add(uint64(p.Len()))
 	in.tap(p.Frame(), false)
 	b := in.Bridge
 	if !p.parse(in.OFPort) {
 		in.Stats.RxDropped.Add(1)
 		b.countDrop(DropTooShort)
-		w.tracef("frame of %d bytes is shorter than an Ethernet header: dropped\n", p.n)
+		w.tracef("frame of %d bytes is shorter than an Ethernet header: dropped\n", p.Len())
 		return
 	}
 	if p.malformed {
@@ -94,7 +106,7 @@ func (w *Worker) process(in *Port, p *Packet) {
 // executes the result.
 func (w *Worker) translate(p *Packet, key *flowtable.Key, b *Bridge, table uint8, now int64) {
 	x := &w.x
-	x.reset(key, b, p.n, now)
+	x.reset(key, b, p.Len(), now)
 	if w.Trace != nil {
 		x.trace = newTracer(key, table)
 	}
@@ -119,8 +131,7 @@ func (w *Worker) conntrack(p *Packet, rc *recirc) {
 		return
 	}
 	if rc.table == flowtable.TableCurrent {
-		ct.Execute(&rc.ct, p.Frame(), &rc.key, w.Now())
-		w.traceCT(&rc.ct, &rc.key)
+		w.runCT(ct, &p.Packet, rc)
 		return
 	}
 	i := len(w.queue)
@@ -136,13 +147,14 @@ func (w *Worker) conntrack(p *Packet, rc *recirc) {
 	q.Reset(w.scratch[i], Headroom, n)
 	q.parse(flowtable.Port(rc.key.Get(fInPort).Lo))
 	w.queue = append(w.queue, queued{pkt: q, rc: *rc})
-	qr := &w.queue[i].rc
-	ct.Execute(&qr.ct, q.Frame(), &qr.key, w.Now())
-	w.traceCT(&qr.ct, &qr.key)
+	w.runCT(ct, &q.Packet, &w.queue[i].rc)
 }
 
-// transmit hands the frame to port p's device and counts it.
-func (w *Worker) transmit(p *Port, frame []byte) {
+// transmit hands pkt's frame to port p's device and counts it. A batch
+// device gets the packet's Meta with the frame; Device.Send has no place
+// for it.
+func (w *Worker) transmit(p *Port, pkt *packet.Packet) {
+	frame := pkt.Frame()
 	if p.MTU > 0 && len(frame) > p.MTU+18 {
 		p.Stats.TxDropped.Add(1)
 		p.Bridge.countDrop(DropTooBig)
@@ -155,7 +167,7 @@ func (w *Worker) transmit(p *Port, frame []byte) {
 		p.Stats.TxBytes.Add(uint64(len(frame)))
 		return
 	}
-	if bd, ok := p.Dev.(BatchDevice); ok && w.stage(p, bd, frame) {
+	if bd, ok := p.Dev.(BatchDevice); ok && w.stage(p, bd, frame, &pkt.Meta) {
 		return // counted when FlushOutput sends it
 	}
 	if err := p.Dev.Send(frame); err != nil {

@@ -9,59 +9,59 @@ import (
 // completeChecksum finishes the TCP or UDP checksum of an Ethernet frame
 // whose checksum the sending stack left to "hardware" (AF_PACKET reports
 // TP_STATUS_CSUMNOTREADY; the field holds only the pseudo-header sum). The
-// whole checksum is recomputed. Frames it does not understand are left
-// alone; it never reads out of bounds.
+// whole checksum is recomputed. Frames it does not understand (802.3,
+// fragments, IPv6 extension headers, lengths that do not fit the frame) are
+// left alone; it never reads out of bounds. The headers are read through
+// datapath/header's views.
 func completeChecksum(f []byte) {
-	if len(f) < 14 {
+	if len(f) < header.EthernetMinimumSize {
 		return
 	}
-	et := binary.BigEndian.Uint16(f[12:])
-	l3 := 14
+	et := header.Ethernet(f).Type()
+	l3 := header.EthernetMinimumSize
 	for (et == 0x8100 || et == 0x88a8) && len(f) >= l3+4 {
-		et = binary.BigEndian.Uint16(f[l3+2:])
+		et = binary.BigEndian.Uint16(f[l3+2:]) // the type after the tag
 		l3 += 4
 	}
 	var proto uint8
-	var src, dst []byte
-	var l4, end int
+	var src, dst, seg []byte
 	switch et {
 	case 0x0800:
-		if len(f) < l3+20 {
+		if len(f) < l3+header.IPv4MinimumSize {
 			return
 		}
-		ihl := int(f[l3]&0xf) * 4
-		tot := int(binary.BigEndian.Uint16(f[l3+2:]))
-		if ihl < 20 || tot < ihl || l3+tot > len(f) || binary.BigEndian.Uint16(f[l3+6:])&0x3fff != 0 {
+		ip := header.IPv4(f[l3:])
+		ihl, tot := int(ip.HeaderLength()), int(ip.TotalLength())
+		if ihl < header.IPv4MinimumSize || tot < ihl || tot > len(ip) || ip.Flags()&1 != 0 || ip.FragmentOffset() != 0 {
 			return // fragments carry no complete L4 segment
 		}
-		proto, src, dst = f[l3+9], f[l3+12:l3+16], f[l3+16:l3+20]
-		l4, end = l3+ihl, l3+tot
+		proto, src, dst, seg = ip.Protocol(), ip[12:16], ip[16:20], ip[ihl:tot]
 	case 0x86dd:
-		if len(f) < l3+40 {
+		if len(f) < l3+header.IPv6MinimumSize {
 			return
 		}
-		plen := int(binary.BigEndian.Uint16(f[l3+4:]))
-		if l3+40+plen > len(f) {
+		ip := header.IPv6(f[l3:])
+		end := header.IPv6MinimumSize + int(ip.PayloadLength())
+		if end > len(ip) {
 			return
 		}
-		proto, src, dst = f[l3+6], f[l3+8:l3+24], f[l3+24:l3+40]
-		l4, end = l3+40, l3+40+plen
+		proto, src, dst, seg = ip.NextHeader(), ip[8:24], ip[24:40], ip[header.IPv6MinimumSize:end]
 	default:
 		return
 	}
 	var at int
 	switch proto {
 	case 6:
-		at = l4 + 16
+		at = 16
 	case 17:
-		at = l4 + 6
+		at = 6
 	default:
 		return
 	}
-	if at+2 > end {
+	if at+2 > len(seg) {
 		return
 	}
-	setL4Checksum(f[l4:end], at-l4, header.PseudoHeaderSum(proto, src, dst, uint32(end-l4)), proto == 17)
+	setL4Checksum(seg, at, header.PseudoHeaderSum(proto, src, dst, uint32(len(seg))), proto == 17)
 }
 
 // setL4Checksum computes the checksum of seg (a TCP or UDP segment) with

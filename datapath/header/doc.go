@@ -1,6 +1,9 @@
 // Package header provides typed views over packet headers: each type is a
 // []byte aliasing the frame, and its methods read and write fields in
-// place, with no copies and no allocation.
+// place, with no copies and no allocation. The frame they alias, with its
+// headroom and metadata, is a datapath/packet.Packet; the datapath's set
+// actions rewrite headers through these views, and the datapath, conntrack
+// and netdev compute and check checksums with the helpers below.
 //
 // Contract: a view must be at least its type's MinimumSize bytes long (for
 // IPv4 and TCP, also long enough for the header length it announces where

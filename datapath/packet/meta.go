@@ -1,6 +1,3 @@
-// Package packet is gvs's one model of a frame in flight: the bytes, the
-// header offsets found by parsing them once, and the metadata that travels
-// with the frame between ports and passes but is not in its bytes.
 package packet
 
 // Meta is the per-packet metadata a frame carries from the device that
