@@ -14,11 +14,14 @@
 //     vSwitch's miniflow_extract does, and records the L3/L4 offsets that
 //     the set actions rewrite at.
 //  4. xlate.go, xlate_actions.go: translation runs the key through the
-//     bridge's tables (patch ports continue in the peer bridge); actions
-//     change the key, and every output commits the difference between the
-//     key and the frame as datapath operations (commit.go), as ofproto-dpif
-//     does. trace.go explains a translation; drop.go names why a packet was
-//     dropped.
+//     bridge's tables (patch ports continue in the peer bridge). Each
+//     action translates itself (flowtable's act_*.go files, against the
+//     flowtable.Translator that xlate_actions.go implements): it changes
+//     the key, and every output commits the difference between the key and
+//     the frame as datapath operations (commit.go), as ofproto-dpif does.
+//     NORMAL is normal.go; output to CONTROLLER becomes a packet-in
+//     (controller.go) when the control core has a subscriber. trace.go
+//     explains a translation; drop.go names why a packet was dropped.
 //  5. execute.go: the operations are applied to the frame in place (VLAN
 //     push/pop through datapath/packet, header rewrites through
 //     datapath/header with incremental checksums).
