@@ -4,7 +4,9 @@ package datapath
 // BatchDevice; the polling loops that drive them live outside datapath, so
 // datapath never imports them. A Worker consumes received batches with
 // ReceiveBatch and, while doing so, groups output to batch devices so each
-// output port gets one SendBatch (one kick) per received batch.
+// output port gets one SendBatch (one kick) per received batch. Polling
+// happens in package netdev/pmd.
+
 import "github.com/gvs-project/gvs/datapath/packet"
 
 // Frame is one received frame in a buffer the receiving device owns. The
