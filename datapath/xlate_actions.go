@@ -17,6 +17,20 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 			break
 		}
 		x.trace.action(x.depth, a)
+		// The control-flow actions of every pipeline are dispatched
+		// directly, saving two indirect calls each; every other action,
+		// and these too in meaning, is what its Translate says.
+		switch a := a.(type) {
+		case flowtable.Output:
+			x.output(a.Port)
+			continue
+		case flowtable.Resubmit:
+			x.Resubmit(a.InPort, a.Table)
+			continue
+		case flowtable.GotoTable:
+			x.Resubmit(flowtable.PortInPort, a.Table)
+			continue
+		}
 		if !a.Translate(&x.key, x) {
 			break
 		}
