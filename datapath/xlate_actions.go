@@ -17,8 +17,8 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 			break
 		}
 		x.trace.action(x.depth, a)
-		// The control-flow actions of every pipeline are dispatched
-		// directly, saving two indirect calls each; every other action,
+		// The control-flow actions of every pipeline (and ct, a large
+		// value) are dispatched directly, saving two indirect calls each; every other action,
 		// and these too in meaning, is what its Translate says.
 		switch a := a.(type) {
 		case flowtable.Output:
@@ -29,6 +29,9 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 			continue
 		case flowtable.GotoTable:
 			x.Resubmit(flowtable.PortInPort, a.Table)
+			continue
+		case flowtable.CT:
+			x.conntrack(a)
 			continue
 		}
 		if !a.Translate(&x.key, x) {
