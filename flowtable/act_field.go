@@ -138,10 +138,17 @@ func parseLoad(p *parser, a actionArg, st *actState) (Action, error) {
 	if err != nil {
 		return nil, p.errAt(col, src, "bad load value: %v", err)
 	}
+	return loadInto(d, n), nil
+}
+
+// loadInto is the set_field that writes v into subfield d and leaves the
+// rest of the field alone: what load (and a learned load) does.
+func loadInto(d Subfield, v Value) SetField {
+	f := &fields[d.Field]
 	var vk, mk Key
-	vk.SetBits(df, d.Ofs, d.Bits, n)
-	mk.SetBits(df, d.Ofs, d.Bits, OnesValue(d.Bits))
-	return SetField{Field: d.Field, Value: vk.Get(df), Mask: mk.Get(df), Load: true}, nil
+	vk.SetBits(f, d.Ofs, d.Bits, v)
+	mk.SetBits(f, d.Ofs, d.Bits, OnesValue(d.Bits))
+	return SetField{Field: d.Field, Value: vk.Get(f), Mask: mk.Get(f), Load: true}
 }
 
 // parseMove parses move:SRC[a..b]->DST[c..d]; both need their

@@ -332,11 +332,7 @@ func (l *Learn) Flow(k *Key) *Flow {
 		case LearnMatch:
 			f.Match.SetBits(&fields[s.Dst.Field], s.Dst.Ofs, s.Dst.Bits, v)
 		case LearnLoad:
-			dst := &fields[s.Dst.Field]
-			var m, val Key
-			m.SetBits(dst, s.Dst.Ofs, s.Dst.Bits, OnesValue(s.Dst.Bits))
-			val.SetBits(dst, s.Dst.Ofs, s.Dst.Bits, v)
-			f.Actions = append(f.Actions, SetField{Field: s.Dst.Field, Value: val.Get(dst), Mask: m.Get(dst), Load: true})
+			f.Actions = append(f.Actions, loadInto(s.Dst, v))
 		case LearnOutput:
 			// As OVS: only a switch port or IN_PORT, FLOOD, LOCAL, ALL;
 			// anything else (NORMAL, wider values) learns no output.
