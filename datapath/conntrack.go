@@ -91,7 +91,7 @@ func (x *xlate) conntrack(a flowtable.CT) {
 	}
 	// The rest of the actions see an untracked packet (checked against
 	// Open vSwitch 3.1: ct_state reads 0 after ct(commit)).
-	clearCT(&x.key)
+	x.key.ClearCT()
 }
 
 var ctStateNames = [...]string{"new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"}
@@ -141,7 +141,7 @@ func (w *Worker) traceRecircs(rcs []recirc) string {
 		if rc.ct.ZoneSrc.Field != flowtable.FieldNone {
 			zone = key.GetBits(flowtable.FieldByID(rc.ct.ZoneSrc.Field), rc.ct.ZoneSrc.Ofs, rc.ct.ZoneSrc.Bits).Lo
 		}
-		clearCT(&key)
+		key.ClearCT()
 		key.Set(fCTState, u64(packet.CTNew|packet.CTTrk))
 		key.Set(fCTZone, u64(zone))
 		fmt.Fprintf(&b, "\nct(table=%d) is not run by a trace: resuming with default ct_state=+new+trk zone=%d\n", rc.table, zone)

@@ -233,7 +233,7 @@ func (x *xlate) patch(p *Port) {
 	for i := flowtable.FieldID(0); i < 16; i++ {
 		k.Set(flowtable.FieldByID(flowtable.FieldReg0+i), flowtable.Value{})
 	}
-	clearCT(k)
+	k.ClearCT()
 	if !x.dryRun {
 		p.Stats.TxPackets.Add(1)
 		p.Stats.TxBytes.Add(uint64(x.size))
@@ -254,5 +254,3 @@ func (x *xlate) patch(p *Port) {
 		x.trace.resume(x.depth, savedBridge)
 	}
 }
-
-func clearCT(k *flowtable.Key) { k.ClearCT() }
