@@ -26,10 +26,7 @@ type Conntrack interface {
 // order into one masked value), and the state an earlier ct() left in the
 // key.
 func ctRequest(req *packet.CTRequest, a *flowtable.CT, key *flowtable.Key) {
-	*req = packet.CTRequest{Zone: a.Zone, Commit: a.Commit, Force: a.Force, NAT: a.NAT != nil}
-	if a.ZoneSrc.Field != flowtable.FieldNone {
-		req.Zone = uint16(key.GetBits(flowtable.FieldByID(a.ZoneSrc.Field), a.ZoneSrc.Ofs, a.ZoneSrc.Bits).Lo)
-	}
+	*req = packet.CTRequest{Zone: ctZone(a, key), Commit: a.Commit, Force: a.Force, NAT: a.NAT != nil}
 	req.Prev.State = uint8(key.Get(fCTState).Lo)
 	req.Prev.Zone = uint16(key.Get(fCTZone).Lo)
 	for _, e := range a.Exec {
@@ -48,6 +45,15 @@ func ctRequest(req *packet.CTRequest, a *flowtable.CT, key *flowtable.Key) {
 			req.LabelMask = packet.Label{Hi: req.LabelMask.Hi | m.Hi, Lo: req.LabelMask.Lo | m.Lo}
 		}
 	}
+}
+
+// ctZone is the zone the ct action a runs in: its zone=N, or the value of
+// its zone=FIELD[...] in key.
+func ctZone(a *flowtable.CT, key *flowtable.Key) uint16 {
+	if a.ZoneSrc.Field == flowtable.FieldNone {
+		return a.Zone
+	}
+	return uint16(key.GetBits(flowtable.FieldByID(a.ZoneSrc.Field), a.ZoneSrc.Ofs, a.ZoneSrc.Bits).Lo)
 }
 
 // setCTKey writes a tracker's result into the flow key's ct_state, ct_zone,
@@ -137,13 +143,10 @@ func (w *Worker) traceRecircs(rcs []recirc) string {
 			continue
 		}
 		key := rc.key
-		zone := uint64(rc.ct.Zone)
-		if rc.ct.ZoneSrc.Field != flowtable.FieldNone {
-			zone = key.GetBits(flowtable.FieldByID(rc.ct.ZoneSrc.Field), rc.ct.ZoneSrc.Ofs, rc.ct.ZoneSrc.Bits).Lo
-		}
+		zone := ctZone(&rc.ct, &key)
 		key.ClearCT()
 		key.Set(fCTState, u64(packet.CTNew|packet.CTTrk))
-		key.Set(fCTZone, u64(zone))
+		key.Set(fCTZone, u64(uint64(zone)))
 		fmt.Fprintf(&b, "\nct(table=%d) is not run by a trace: resuming with default ct_state=+new+trk zone=%d\n", rc.table, zone)
 		x.reset(&key, rc.bridge, 0, w.Now())
 		x.dryRun = true
