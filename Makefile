@@ -25,7 +25,7 @@ bench:
 
 # Each fuzz target for a short time box (go test runs one target at a time).
 fuzz:
-	@for p in ./flowtable ./datapath ./datapath/header ./config ./conntrack ./netdev; do \
+	@for p in ./flowtable ./datapath ./datapath/header ./datapath/packet ./config ./conntrack ./netdev; do \
 		for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; done; done
 

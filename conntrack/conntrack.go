@@ -8,8 +8,9 @@
 // translates its ct() action into a Request (datapath/conntrack.go).
 //
 // Files: conntrack.go holds the API and the per-packet decision (process);
-// parse.go reads the frame into a tuple; tcp.go is the TCP state machine;
-// table.go the sharded table (lookup, insert, early drop, sweep, flush,
+// parse.go reads the tuple at the offsets of the packet's layout
+// (datapath/packet.Layout, the one walk over a frame); tcp.go is the TCP
+// state machine; table.go the sharded table (lookup, insert, early drop, sweep, flush,
 // stats); dump.go lists entries as ovs-appctl dpctl/dump-conntrack does.
 //
 // Connections are looked up by zone and 5-tuple (IPv4 and IPv6; TCP, UDP,
@@ -256,7 +257,7 @@ func (t *Tracker) Execute(pk *packet.Packet, req *Request, now int64) Result {
 		prev = st
 	}
 	var p pkt
-	parse(pk.Frame(), &p, t.checksums)
+	parse(pk, &p, t.checksums)
 	if !p.ok {
 		t.nInvalid.Add(1)
 		return Result{State: StateTrk | StateInv, Zone: zone}

@@ -4,14 +4,15 @@ import (
 	"encoding/binary"
 
 	"github.com/gvs-project/gvs/datapath/header"
+	"github.com/gvs-project/gvs/datapath/packet"
 )
 
 // IP protocols the tracker knows.
 const (
-	protoICMP   = 1
-	protoTCP    = 6
-	protoUDP    = 17
-	protoICMPv6 = 58
+	protoICMP   = header.ProtocolICMP
+	protoTCP    = header.ProtocolTCP
+	protoUDP    = header.ProtocolUDP
+	protoICMPv6 = header.ProtocolICMPv6
 )
 
 // TCP flag bits.
@@ -152,163 +153,94 @@ func icmpIsError(proto, typ uint8) bool {
 	return typ >= 1 && typ <= 4
 }
 
-// parse reads the frame. checksums enables IPv4 header and L4 checksum
-// validation as Open vSwitch's userspace conntrack does for packets
-// without checksum offload.
-func parse(f []byte, p *pkt, checksums bool) {
+// parse reads the tuple, and for TCP the state-machine fields, from the
+// packet's layout: the one walk over the frame that the datapath made
+// (packet.Layout), or that Layout makes now. checksums enables IPv4 header
+// and L4 checksum validation as Open vSwitch's userspace conntrack does
+// for packets without checksum offload. A packet that is not IPv4 or IPv6
+// with a known protocol, or is a fragment, stays !ok: Open vSwitch 3.1
+// reassembles valid fragments before conntrack (ipf) — a gap.
+func parse(pk *packet.Packet, p *pkt, checksums bool) {
 	*p = pkt{wscale: -1}
-	if len(f) < 14 {
+	l := pk.Layout()
+	f := pk.Frame()
+	if !addresses(f, l, p) {
 		return
 	}
-	off := 12
-	typ := binary.BigEndian.Uint16(f[off:])
-	for i := 0; i < 2 && (typ == 0x8100 || typ == 0x88a8); i++ {
-		off += 4
-		if len(f) < off+2 {
-			return
-		}
-		typ = binary.BigEndian.Uint16(f[off:])
-	}
-	off += 2
-	switch typ {
-	case 0x0800:
-		parseIPv4(f[off:], p, checksums, false)
-	case 0x86dd:
-		parseIPv6(f[off:], p, checksums, false)
-	}
-}
-
-func parseIPv4(b []byte, p *pkt, checksums, inner bool) {
-	if len(b) < 20 || b[0]>>4 != 4 {
-		return
-	}
-	hl := int(b[0]&0xf) * 4
-	tot := int(binary.BigEndian.Uint16(b[2:]))
-	if hl < 20 || len(b) < hl {
-		return
-	}
-	if inner {
-		// A quoted header may be cut short: keep what is there.
-		tot = min(max(tot, hl), len(b))
-	} else if tot < hl || tot > len(b) {
-		return
-	}
-	if checksums && !inner && header.Checksum(b[:hl], 0) != 0 {
-		return
-	}
-	if binary.BigEndian.Uint16(b[6:])&0x3fff != 0 {
-		// Fragments are not reassembled: +inv. Open vSwitch 3.1 reassembles
-		// valid IPv4 fragments before conntrack (ipf, on by default; a
-		// non-last fragment under 1200 bytes is +inv there too) — a gap.
-		return
-	}
-	t := &p.t
-	t.src[1] = uint64(binary.BigEndian.Uint32(b[12:]))
-	t.dst[1] = uint64(binary.BigEndian.Uint32(b[16:]))
-	t.proto = b[9]
 	var sum uint32
-	if checksums && !inner {
-		sum = header.PseudoHeaderSum(b[9], b[12:16], b[16:20], uint32(tot-hl))
+	if checksums {
+		ip := f[l.L3:l.End]
+		if !p.t.v6 && header.Checksum(ip[:header.IPv4(ip).HeaderLength()], 0) != 0 {
+			return
+		}
+		if l.L4 != 0 {
+			sum = pseudoSum(ip, p.t.v6, p.t.proto, uint32(l.End-l.L4))
+		}
 	}
-	parseL4(b[hl:tot], p, checksums && !inner, sum, inner)
+	transport(f, l, p, checksums, sum, false)
 }
 
-func parseIPv6(b []byte, p *pkt, checksums, inner bool) {
-	if len(b) < 40 || b[0]>>4 != 6 {
-		return
+// pseudoSum is the pseudo-header sum of the IP header ip for a transport
+// segment of n bytes.
+func pseudoSum(ip []byte, v6 bool, proto uint8, n uint32) uint32 {
+	if v6 {
+		return header.PseudoHeaderSum(proto, ip[8:24], ip[24:40], n)
 	}
-	end := 40 + int(binary.BigEndian.Uint16(b[4:]))
-	if inner {
-		end = min(max(end, 40), len(b))
-	} else if end > len(b) {
-		return
-	}
-	t := &p.t
-	t.v6 = true
-	t.src[0], t.src[1] = binary.BigEndian.Uint64(b[8:]), binary.BigEndian.Uint64(b[16:])
-	t.dst[0], t.dst[1] = binary.BigEndian.Uint64(b[24:]), binary.BigEndian.Uint64(b[32:])
-	next, off := b[6], 40
-	for i := 0; ; i++ {
-		if i > 8 {
-			return
-		}
-		var hlen int
-		switch next {
-		case 0, 43, 60:
-			if off+8 > end {
-				return
-			}
-			hlen = (int(b[off+1]) + 1) * 8
-		case 51:
-			if off+8 > end {
-				return
-			}
-			hlen = (int(b[off+1]) + 2) * 4
-		case 44:
-			return // fragment: not reassembled, invalid
-		default:
-			t.proto = next
-			var sum uint32
-			if checksums && !inner {
-				sum = header.PseudoHeaderSum(next, b[8:24], b[24:40], uint32(end-off))
-			}
-			parseL4(b[off:end], p, checksums && !inner, sum, inner)
-			return
-		}
-		if off+hlen > end {
-			return
-		}
-		next = b[off]
-		off += hlen
-	}
+	return header.PseudoHeaderSum(proto, ip[12:16], ip[16:20], n)
 }
 
-// parseL4 fills ports (and TCP fields) from b. For an ICMP error it parses
-// the quoted packet instead, reverses its tuple and marks p related.
-func parseL4(b []byte, p *pkt, checksums bool, sum uint32, inner bool) {
+// addresses fills the tuple's addresses and protocol from an IP header
+// the tracker can track: IPv4 or IPv6 at l.L3 with the right version, a
+// known protocol and no fragment.
+func addresses(f []byte, l *packet.Layout, p *pkt) bool {
+	if l.L3 == 0 || !l.Has(packet.HasProto) || l.IsFragment() {
+		return false
+	}
+	ip, t := f[l.L3:], &p.t
+	switch {
+	case l.EthType == header.EtherTypeIPv4 && ip[0]>>4 == 4:
+		t.src[1] = uint64(binary.BigEndian.Uint32(ip[12:]))
+		t.dst[1] = uint64(binary.BigEndian.Uint32(ip[16:]))
+	case l.EthType == header.EtherTypeIPv6 && ip[0]>>4 == 6:
+		t.v6 = true
+		t.src[0], t.src[1] = binary.BigEndian.Uint64(ip[8:]), binary.BigEndian.Uint64(ip[16:])
+		t.dst[0], t.dst[1] = binary.BigEndian.Uint64(ip[24:]), binary.BigEndian.Uint64(ip[32:])
+	default:
+		return false
+	}
+	t.proto = l.Proto
+	return true
+}
+
+// transport fills ports (and TCP fields) from the transport header at
+// l.L4. A quoted header (inner: inside an ICMP error) has only its first 8
+// bytes for certain. For an ICMP error it parses the quoted packet
+// instead, reverses its tuple and marks p related.
+func transport(f []byte, l *packet.Layout, p *pkt, checksums bool, sum uint32, inner bool) {
 	t := &p.t
 	switch t.proto {
-	case protoTCP:
-		if inner {
-			if len(b) < 8 {
-				return
-			}
-		} else if len(b) < 20 {
+	case protoTCP, protoUDP, protoICMP, protoICMPv6:
+		if l.L4 == 0 {
 			return
 		}
+	default:
+		p.ok = true
+		return
+	}
+	b := f[l.L4:l.End]
+	switch t.proto {
+	case protoTCP:
 		t.sport, t.dport = binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:])
 		p.seq = binary.BigEndian.Uint32(b[4:])
-		if inner {
-			p.ok = true
-			return
-		}
-		p.ack = binary.BigEndian.Uint32(b[8:])
-		doff := int(b[12]>>4) * 4
-		if doff < 20 || doff > len(b) {
-			return
-		}
-		p.flags = b[13] & 0x3f
-		p.win = binary.BigEndian.Uint16(b[14:])
-		p.payload = uint32(len(b) - doff)
-		if p.flags&tcpSYN != 0 {
-			p.wscale = tcpWScale(b[20:doff])
-		}
-		if checksums && header.Checksum(b, sum) != 0 {
+		if !inner && !tcpFields(b, p, checksums, sum) {
 			return
 		}
 	case protoUDP:
-		if len(b) < 8 {
-			return
-		}
 		t.sport, t.dport = binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:])
 		if checksums && binary.BigEndian.Uint16(b[6:]) != 0 && header.Checksum(b, sum) != 0 {
 			return
 		}
 	case protoICMP, protoICMPv6:
-		if len(b) < 8 {
-			return
-		}
-		typ, code := b[0], b[1]
 		if checksums {
 			s := uint32(0)
 			if t.proto == protoICMPv6 {
@@ -318,27 +250,11 @@ func parseL4(b []byte, p *pkt, checksums bool, sum uint32, inner bool) {
 				return
 			}
 		}
+		typ, code := b[0], b[1]
 		if icmpIsError(t.proto, typ) {
-			if inner {
-				return // no errors about errors
+			if !inner { // no errors about errors
+				quoted(f[:l.End], l.L4+8, p)
 			}
-			var q pkt
-			if t.proto == protoICMP {
-				parseIPv4(b[8:], &q, false, true)
-			} else {
-				parseIPv6(b[8:], &q, false, true)
-			}
-			if !q.ok || q.t.v6 != t.v6 {
-				return
-			}
-			if q.t.proto == protoICMP || q.t.proto == protoICMPv6 {
-				if !icmpIsRequest(q.t.proto, uint8(q.t.dport>>8)) {
-					return
-				}
-			}
-			p.t = q.t
-			p.related = true
-			p.ok = true
 			return
 		}
 		if !icmpTracked(t.proto, typ) {
@@ -347,6 +263,48 @@ func parseL4(b []byte, p *pkt, checksums bool, sum uint32, inner bool) {
 		t.sport = binary.BigEndian.Uint16(b[4:]) // identifier
 		t.dport = uint16(typ)<<8 | uint16(code)
 	}
+	p.ok = true
+}
+
+// tcpFields reads what the TCP state machine needs from the full TCP
+// header b (the layout checked its data offset) and checks its checksum.
+func tcpFields(b []byte, p *pkt, checksums bool, sum uint32) bool {
+	p.ack = binary.BigEndian.Uint32(b[8:])
+	doff := int(b[12]>>4) * 4
+	p.flags = b[13] & 0x3f
+	p.win = binary.BigEndian.Uint16(b[14:])
+	p.payload = uint32(len(b) - doff)
+	if p.flags&tcpSYN != 0 {
+		p.wscale = tcpWScale(b[20:doff])
+	}
+	return !checksums || header.Checksum(b, sum) == 0
+}
+
+// quoted makes p the reversed tuple of the packet an ICMP error quotes at
+// f[off:], if it is one the tracker could have tracked: not itself an
+// error, and for ICMP a request.
+func quoted(f []byte, off int, p *pkt) {
+	v6 := p.t.proto == protoICMPv6
+	if v6 != p.t.v6 {
+		return // ICMP quoting the other IP version
+	}
+	var l packet.Layout
+	l.ParseQuoted(f, off, v6)
+	var q pkt
+	if !addresses(f, &l, &q) {
+		return
+	}
+	transport(f, &l, &q, false, 0, true)
+	if !q.ok {
+		return
+	}
+	if q.t.proto == protoICMP || q.t.proto == protoICMPv6 {
+		if !icmpIsRequest(q.t.proto, uint8(q.t.dport>>8)) {
+			return
+		}
+	}
+	p.t = q.t
+	p.related = true
 	p.ok = true
 }
 

@@ -10,9 +10,13 @@
 //  2. worker.go: receive points the worker's Packet (packet.go: a
 //     datapath/packet.Packet plus the flow key) at the frame; process counts
 //     it and runs it to completion.
-//  3. extract.go: parse fills the flowtable.Key from the frame once, as Open
-//     vSwitch's miniflow_extract does, and records the L3/L4 offsets that
-//     the set actions rewrite at.
+//  3. extract.go: parse walks the frame once (packet.Layout, in
+//     datapath/packet/layout.go: tags, network and transport offsets,
+//     fragment state, where a malformed header stopped the walk) and fills
+//     the flowtable.Key from the headers found, as Open vSwitch's
+//     miniflow_extract does. The set actions rewrite at the layout's
+//     offsets and the tracker reads its tuple there; nothing walks the
+//     frame again.
 //  4. xlate.go, xlate_actions.go: translation runs the key through the
 //     bridge's tables (patch ports continue in the peer bridge). Each
 //     action translates itself (flowtable's act_*.go files, against the

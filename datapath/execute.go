@@ -21,7 +21,7 @@ func (w *Worker) execute(p *Packet, ops []op) {
 		case opPopVLAN:
 			p.popVLAN()
 		case opSetVLAN:
-			if p.tagged {
+			if p.Layout().Tags > 0 {
 				put16(p.Frame()[14:], uint16(o.b))
 			}
 		case opSetEth:
@@ -46,38 +46,25 @@ func (w *Worker) execute(p *Packet, ops []op) {
 	}
 }
 
-// pushVLAN inserts a tag after the MAC addresses, using headroom.
+// pushVLAN inserts a tag after the MAC addresses, using headroom; the
+// layout's offsets move with it.
 func (p *Packet) pushVLAN(tpid, tci uint16) {
-	if !p.PushVLAN(tpid, tci) {
-		return // no headroom: cannot happen for buffers from Headroom-aware ports
-	}
-	p.tagged = true
-	p.shiftL3(4)
+	p.PushVLAN(tpid, tci) // no headroom cannot happen for buffers from Headroom-aware ports
 }
 
-// popVLAN removes the outermost tag.
-func (p *Packet) popVLAN() {
-	if !p.tagged || !p.PopVLAN() {
-		return
-	}
-	p.tagged = false
-	p.shiftL3(-4)
-}
+// popVLAN removes the outermost tag, if the layout has one.
+func (p *Packet) popVLAN() { p.PopVLAN() }
 
-func (p *Packet) shiftL3(d int) {
-	if p.l3 >= 0 {
-		p.l3 += d
-	}
-	if p.l4 >= 0 {
-		p.l4 += d
-	}
-}
+// l3 and l4 are the layout's network and transport header offsets (0:
+// none, or a header too short to rewrite).
+func (p *Packet) l3() int { return p.Layout().L3 }
+func (p *Packet) l4() int { return p.Layout().L4 }
 
 func (p *Packet) setIPv4(src, dst uint32, tos, ttl uint8) {
-	if p.l3 < 0 {
+	if p.l3() == 0 {
 		return
 	}
-	ip := header.IPv4(p.Frame()[p.l3:])
+	ip := header.IPv4(p.Frame()[p.l3():])
 	osrc, odst := be32(ip[12:]), be32(ip[16:])
 	if osrc != src || odst != dst {
 		p.fixL4Addr32(osrc, src)
@@ -96,7 +83,7 @@ func (p *Packet) setIPv4(src, dst uint32, tos, ttl uint8) {
 // fixL4Addr32 updates a TCP or UDP checksum for a changed IPv4 address
 // (the pseudo-header covers it).
 func (p *Packet) fixL4Addr32(old, new uint32) {
-	if old == new || p.l4 < 0 {
+	if old == new || p.l4() == 0 {
 		return
 	}
 	if c := p.l4Checksum(); c != nil {
@@ -111,9 +98,9 @@ func (p *Packet) l4Checksum() []byte {
 	f := p.Frame()
 	switch uint8(p.Key.Get(fIPProto).Lo) {
 	case protoTCP:
-		return f[p.l4+16 : p.l4+18]
+		return f[p.l4()+16 : p.l4()+18]
 	case protoUDP:
-		c := f[p.l4+6 : p.l4+8]
+		c := f[p.l4()+6 : p.l4()+8]
 		if be16(c) == 0 && p.Key.Get(fEthType).Lo == ethTypeIPv4 {
 			return nil
 		}
@@ -130,11 +117,11 @@ func (p *Packet) fixUDPZero(c []byte) {
 }
 
 func (p *Packet) setL4(src, dst uint16) {
-	if p.l4 < 0 {
+	if p.l4() == 0 {
 		return
 	}
 	f := p.Frame()
-	l4 := f[p.l4:]
+	l4 := f[p.l4():]
 	switch uint8(p.Key.Get(fIPProto).Lo) {
 	case protoSCTP:
 		p.setSCTPPorts(src, dst)
@@ -156,17 +143,17 @@ func (p *Packet) setL4(src, dst uint16) {
 }
 
 func (p *Packet) setIPv6(o *op) {
-	if p.l3 < 0 {
+	if p.l3() == 0 {
 		return
 	}
-	ip := p.Frame()[p.l3:]
+	ip := p.Frame()[p.l3():]
 	for i, w := range [4]uint64{o.a, o.b, o.c, o.d} {
 		at := ip[8+8*i:]
 		old := be64(at)
 		if old == w {
 			continue
 		}
-		if p.l4 >= 0 {
+		if p.l4() != 0 {
 			if c := p.icmp6OrL4Checksum(); c != nil {
 				sum := header.UpdateChecksum32(be16(c), uint32(old>>32), uint32(w>>32))
 				put16(c, header.UpdateChecksum32(sum, uint32(old), uint32(w)))
@@ -184,16 +171,16 @@ func (p *Packet) setIPv6(o *op) {
 // covers the IPv6 pseudo-header.
 func (p *Packet) icmp6OrL4Checksum() []byte {
 	if uint8(p.Key.Get(fIPProto).Lo) == protoICMPv6 {
-		return p.Frame()[p.l4+2 : p.l4+4]
+		return p.Frame()[p.l4()+2 : p.l4()+4]
 	}
 	return p.l4Checksum()
 }
 
 func (p *Packet) setARP(o *op) {
-	if p.l3 < 0 || p.Key.Get(fEthType).Lo != ethTypeARP && p.Key.Get(fEthType).Lo != ethTypeRARP {
+	if p.l3() == 0 || p.Key.Get(fEthType).Lo != ethTypeARP && p.Key.Get(fEthType).Lo != ethTypeRARP {
 		return
 	}
-	a := p.Frame()[p.l3:]
+	a := p.Frame()[p.l3():]
 	if len(a) < 28 {
 		return
 	}
@@ -205,10 +192,10 @@ func (p *Packet) setARP(o *op) {
 }
 
 func (p *Packet) setNDTarget(hi, lo uint64) {
-	if p.l4 < 0 || len(p.Frame()) < p.l4+24 {
+	if p.l4() == 0 || len(p.Frame()) < p.l4()+24 {
 		return
 	}
-	l4 := p.Frame()[p.l4:]
+	l4 := p.Frame()[p.l4():]
 	for i, w := range [2]uint64{hi, lo} {
 		at := l4[8+8*i:]
 		old := be64(at)
@@ -226,19 +213,13 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // payload (not Ethernet padding).
 func (p *Packet) setSCTPPorts(src, dst uint16) {
 	f := p.Frame()
-	end := len(f)
-	switch ip := f[p.l3:]; p.Key.Get(fEthType).Lo {
-	case ethTypeIPv4:
-		end = min(end, p.l3+int(be16(ip[2:])))
-	case ethTypeIPv6:
-		end = min(end, p.l3+40+int(be16(ip[4:])))
-	}
-	if end-p.l4 < 12 {
-		put16(f[p.l4:], src)
-		put16(f[p.l4+2:], dst)
+	end := p.Layout().End
+	if end-p.l4() < 12 {
+		put16(f[p.l4():], src)
+		put16(f[p.l4()+2:], dst)
 		return
 	}
-	sh := f[p.l4:end]
+	sh := f[p.l4():end]
 	old := binary.LittleEndian.Uint32(sh[8:])
 	binary.LittleEndian.PutUint32(sh[8:], 0)
 	before := crc32.Checksum(sh, castagnoli)

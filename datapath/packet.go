@@ -17,10 +17,6 @@ type Packet struct {
 
 	// Key is the parsed flow key, in_port included.
 	Key flowtable.Key
-
-	l3, l4    int  // offsets of the L3 and L4 headers from the frame start; -1 = none
-	tagged    bool // an 802.1Q/802.1ad tag follows the MAC addresses
-	malformed bool // an IP header OVS counts as malformed (see parse); later fields are absent
 }
 
 // Reset points p at a frame of n bytes at buf[off:] and clears what was
@@ -28,11 +24,10 @@ type Packet struct {
 func (p *Packet) Reset(buf []byte, off, n int) {
 	p.Packet.Reset(buf, off, n)
 	p.Key = flowtable.Key{}
-	p.l3, p.l4, p.tagged, p.malformed = -1, -1, false, false
 }
 
 // Malformed reports whether parsing stopped at an invalid header.
-func (p *Packet) Malformed() bool { return p.malformed }
+func (p *Packet) Malformed() bool { return p.Layout().Has(packet.Malformed) }
 
 // Field descriptors used on the per-packet path, looked up once.
 var (

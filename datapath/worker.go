@@ -90,7 +90,7 @@ func (w *Worker) process(in *Port, p *Packet) {
 		w.tracef("frame of %d bytes is shorter than an Ethernet header: dropped\n", p.Len())
 		return
 	}
-	if p.malformed {
+	if p.Malformed() {
 		b.Malformed.Add(1)
 	}
 	now := w.Now()

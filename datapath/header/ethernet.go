@@ -6,9 +6,15 @@ import "encoding/binary"
 const (
 	EtherTypeIPv4 = 0x0800
 	EtherTypeARP  = 0x0806
+	EtherTypeRARP = 0x8035
 	EtherTypeVLAN = 0x8100
 	EtherTypeQinQ = 0x88a8
 	EtherTypeIPv6 = 0x86dd
+	// EtherTypeNone is Open vSwitch's dl_type for an 802.3 frame without
+	// an LLC/SNAP header carrying a type.
+	EtherTypeNone = 0x05ff
+	// EtherTypeMin is the smallest type; smaller values are 802.3 lengths.
+	EtherTypeMin = 0x0600
 )
 
 // EthernetMinimumSize is the size of an untagged Ethernet header.

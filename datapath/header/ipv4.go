@@ -10,11 +10,13 @@ const IPv4MinimumSize = 20
 
 // IP protocol numbers.
 const (
-	ProtocolICMP   = 1
-	ProtocolTCP    = 6
-	ProtocolUDP    = 17
-	ProtocolICMPv6 = 58
-	ProtocolSCTP   = 132
+	ProtocolICMP         = 1
+	ProtocolIGMP         = 2
+	ProtocolTCP          = 6
+	ProtocolUDP          = 17
+	ProtocolIPv6Fragment = 44
+	ProtocolICMPv6       = 58
+	ProtocolSCTP         = 132
 )
 
 // IPv4Addr is an IPv4 address in network byte order.
