@@ -136,42 +136,11 @@ func (t *Tracker) tcpUpdate(c *conn, p *pkt, d uint32, now int64) int {
 		win <<= src.wscale
 	}
 	if !src.init {
-		// The first segment from this side (normally the SYN-ACK).
-		src.init = true
-		src.seqlo = end
-		src.seqhi = end + 1
-		src.maxwin = max(win, 1)
-		if f&tcpSYN != 0 {
-			if p.wscale >= 0 && dst.wscale != noScale {
-				src.wscale = uint8(p.wscale)
-			} else {
-				// Scaling is used only when both SYNs offer it.
-				src.wscale, dst.wscale = noScale, noScale
-			}
-		}
-		if !t.liberal && f&tcpACK != 0 {
-			skew := int32(dst.seqlo - p.ack)
-			if skew < -maxAckWindow || skew > maxAckWindow {
-				src.init = false
-				return updInvalid
-			}
-		}
-	} else if !t.liberal {
-		ack := p.ack
-		if f&tcpACK == 0 {
-			ack = dst.seqlo
-		}
-		skew := int32(dst.seqlo - ack)
-		sws := uint32(0)
-		if scaled {
-			sws = uint32(src.wscale)
-		}
-		ok := seqGEQ(src.seqhi, end) &&
-			seqGEQ(p.seq, src.seqlo-max(dst.maxwin, 1)) &&
-			skew >= -maxAckWindow && int64(skew) <= int64(maxAckWindow)<<sws
-		if !ok && dst.init {
+		if !t.tcpFirst(src, dst, p, win, end) {
 			return updInvalid
 		}
+	} else if !t.liberal && !tcpInWindow(src, dst, p, end, scaled) && dst.init {
+		return updInvalid
 	}
 	if seqGT(end, src.seqlo) {
 		src.seqlo = end
@@ -182,43 +151,94 @@ func (t *Tracker) tcpUpdate(c *conn, p *pkt, d uint32, now int64) int {
 		}
 	}
 	src.maxwin = max(src.maxwin, win)
-	switch {
-	case f&tcpRST != 0:
-		src.state, dst.state = tcpTimeWait, tcpTimeWait
-	default:
-		if f&tcpSYN != 0 && src.state < tcpSynSent {
-			src.state = tcpSynSent
-		}
-		if f&tcpFIN != 0 && src.state < tcpClosing {
-			src.state = tcpClosing
-		}
-		if f&tcpACK != 0 {
-			switch dst.state {
-			case tcpSynSent:
-				dst.state = tcpEstablished
-			case tcpClosing:
-				dst.state = tcpFinWait2
-			}
-		}
-	}
+	tcpAdvance(src, dst, f)
 	if d == 1 {
 		c.flags |= flagReply
 	}
-	var tm int
+	c.expires = now + t.tmo[tcpTimeout(src, dst)]
+	return updValid
+}
+
+// tcpFirst takes the first segment from side src (normally the SYN-ACK):
+// its sequence window and, on a SYN, the window scale both SYNs must
+// offer. It reports false, leaving src uninitialised, when the segment
+// acknowledges something too far from what dst sent.
+func (t *Tracker) tcpFirst(src, dst *peer, p *pkt, win, end uint32) bool {
+	src.init = true
+	src.seqlo = end
+	src.seqhi = end + 1
+	src.maxwin = max(win, 1)
+	if p.flags&tcpSYN != 0 {
+		if p.wscale >= 0 && dst.wscale != noScale {
+			src.wscale = uint8(p.wscale)
+		} else {
+			// Scaling is used only when both SYNs offer it.
+			src.wscale, dst.wscale = noScale, noScale
+		}
+	}
+	if !t.liberal && p.flags&tcpACK != 0 {
+		skew := int32(dst.seqlo - p.ack)
+		if skew < -maxAckWindow || skew > maxAckWindow {
+			src.init = false
+			return false
+		}
+	}
+	return true
+}
+
+// tcpInWindow checks a segment from an initialised side against the
+// sequence and acknowledgement windows.
+func tcpInWindow(src, dst *peer, p *pkt, end uint32, scaled bool) bool {
+	ack := p.ack
+	if p.flags&tcpACK == 0 {
+		ack = dst.seqlo
+	}
+	skew := int32(dst.seqlo - ack)
+	sws := uint32(0)
+	if scaled {
+		sws = uint32(src.wscale)
+	}
+	return seqGEQ(src.seqhi, end) &&
+		seqGEQ(p.seq, src.seqlo-max(dst.maxwin, 1)) &&
+		skew >= -maxAckWindow && int64(skew) <= int64(maxAckWindow)<<sws
+}
+
+// tcpAdvance moves both sides' states for a segment with flags f from src.
+func tcpAdvance(src, dst *peer, f uint8) {
+	if f&tcpRST != 0 {
+		src.state, dst.state = tcpTimeWait, tcpTimeWait
+		return
+	}
+	if f&tcpSYN != 0 && src.state < tcpSynSent {
+		src.state = tcpSynSent
+	}
+	if f&tcpFIN != 0 && src.state < tcpClosing {
+		src.state = tcpClosing
+	}
+	if f&tcpACK != 0 {
+		switch dst.state {
+		case tcpSynSent:
+			dst.state = tcpEstablished
+		case tcpClosing:
+			dst.state = tcpFinWait2
+		}
+	}
+}
+
+// tcpTimeout is the timeout class of a connection whose sides are in
+// these states.
+func tcpTimeout(src, dst *peer) int {
 	switch {
 	case src.state >= tcpFinWait2 && dst.state >= tcpFinWait2:
-		tm = tmTCPClosed
+		return tmTCPClosed
 	case src.state >= tcpClosing && dst.state >= tcpClosing:
-		tm = tmTCPFinWait
+		return tmTCPFinWait
 	case src.state < tcpEstablished || dst.state < tcpEstablished:
-		tm = tmTCPOpening
+		return tmTCPOpening
 	case src.state >= tcpClosing || dst.state >= tcpClosing:
-		tm = tmTCPClosing
-	default:
-		tm = tmTCPEstablished
+		return tmTCPClosing
 	}
-	c.expires = now + t.tmo[tm]
-	return updValid
+	return tmTCPEstablished
 }
 
 // otherUpdate handles UDP, ICMP and other protocols: first packet,
