@@ -8,10 +8,10 @@ import "github.com/gvs-project/gvs/flowtable"
 type PacketIn struct {
 	Bridge  *Bridge
 	InPort  flowtable.Port
-	Reason  string // "action"
+	Reason  string // one of flowtable.ControllerReasons: "action" unless the action says otherwise
 	TableID uint8  // the table of the flow that sent it
 	Cookie  uint64 // that flow's cookie
-	MaxLen  uint16 // how much of Frame the controller asked for (65535: all)
+	MaxLen  uint16 // the action's max_len (65535: all), passed on; Frame is always whole, as in OVS
 	// Frame is the packet's frame, valid only during the hook's call: a
 	// hook that keeps it must copy it.
 	Frame []byte
@@ -32,8 +32,9 @@ func (dp *Datapath) SetPacketIn(hook func(PacketIn)) {
 }
 
 // packetIn hands the frame to the packet-in hook; o.port is the bridge's
-// LOCAL port, o.a the in_port, o.b the table and o.c the cookie. The hook may have gone since the packet
-// was translated: then the packet is dropped as without a controller.
+// LOCAL port, the rest as xlate.controller packs it. The hook may have
+// gone since the packet was translated: then the packet is dropped as
+// without a controller.
 func (w *Worker) packetIn(p *Packet, o *op) {
 	b := o.port.Bridge
 	hook := w.dp.packetIn.Load()
@@ -41,6 +42,6 @@ func (w *Worker) packetIn(p *Packet, o *op) {
 		b.countDrop(DropController)
 		return
 	}
-	(*hook)(PacketIn{Bridge: b, InPort: flowtable.Port(o.a), Reason: "action",
-		TableID: uint8(o.b), Cookie: o.c, MaxLen: 65535, Frame: p.Frame()})
+	(*hook)(PacketIn{Bridge: b, InPort: flowtable.Port(o.a), Reason: flowtable.ControllerReasons[uint8(o.d)%uint8(len(flowtable.ControllerReasons))],
+		TableID: uint8(o.b), Cookie: o.c, MaxLen: uint16(o.d >> 8), Frame: p.Frame()})
 }

@@ -148,6 +148,27 @@ func (x *xlate) inPort() *Port {
 	return x.bridge.Port(flowtable.Port(x.key.Get(fInPort).Lo))
 }
 
+// controller sends the packet, as the key now describes it, to the
+// packet-in hook: op a = in_port, b = table, c = cookie, d = max_len<<8 |
+// the reason's index in flowtable.ControllerReasons.
+func (x *xlate) controller(c flowtable.Controller) {
+	if x.bridge.dp == nil || x.bridge.dp.packetIn.Load() == nil {
+		x.trace.note(x.depth, "no controller channel: packet dropped")
+		x.drop = DropController
+		return
+	}
+	reason := 0
+	for i, r := range flowtable.ControllerReasons {
+		if r == c.Reason {
+			reason = i
+		}
+	}
+	x.commit() // the controller sees the packet as it is here
+	x.ops = append(x.ops, op{kind: opController, port: x.bridge.Local, a: x.key.Get(fInPort).Lo,
+		b: uint64(x.table), c: x.cookie, d: uint64(c.MaxLen)<<8 | uint64(reason)})
+	x.outputs++
+}
+
 // output sends the packet as the key now describes it to port n of the
 // current bridge, following Open vSwitch's output rules.
 func (x *xlate) output(n flowtable.Port) {
@@ -162,14 +183,7 @@ func (x *xlate) output(n flowtable.Port) {
 		x.flood(n == flowtable.PortFlood)
 		return
 	case flowtable.PortController:
-		if x.bridge.dp == nil || x.bridge.dp.packetIn.Load() == nil {
-			x.trace.note(x.depth, "no controller channel: packet dropped")
-			x.drop = DropController
-			return
-		}
-		x.commit() // the controller sees the packet as it is here
-		x.ops = append(x.ops, op{kind: opController, port: x.bridge.Local, a: uint64(in), b: uint64(x.table), c: x.cookie})
-		x.outputs++
+		x.controller(flowtable.Controller{MaxLen: 65535})
 		return
 	case flowtable.PortTable:
 		// Output to TABLE: the packet goes through table 0 again.

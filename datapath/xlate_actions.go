@@ -47,6 +47,9 @@ var _ flowtable.Translator = (*xlate)(nil)
 // Output sends the packet to port n; see output.
 func (x *xlate) Output(n flowtable.Port) { x.output(n) }
 
+// Controller sends a packet-in with the action's reason and max_len.
+func (x *xlate) Controller(c flowtable.Controller) { x.controller(c) }
+
 // Resubmit runs a resubmit or goto_table from the running flow's table.
 func (x *xlate) Resubmit(in flowtable.Port, table uint8) {
 	if table == flowtable.TableCurrent {

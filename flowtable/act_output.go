@@ -2,6 +2,7 @@ package flowtable
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -18,14 +19,20 @@ type OutputReg struct {
 	MaxLen uint16
 }
 
-// Controller sends the packet to the controller (gvs counts and drops it
-// while no controller channel exists).
+// Controller sends the packet to the controller as a packet-in (counted
+// and dropped while nothing subscribes to packet-ins). MaxLen is passed on
+// to the controller; as in Open vSwitch, which buffers no packets, the
+// packet-in holds the whole frame whatever it says.
 type Controller struct {
 	MaxLen uint16
-	Reason string // "" = action (default)
+	Reason string // one of ControllerReasons; "" = action (default)
 	ID     uint16
 	// Pause and userdata are not supported.
 }
+
+// ControllerReasons are the packet-in reasons a controller action may
+// name, the default first.
+var ControllerReasons = [...]string{"action", "no_match", "invalid_ttl", "action_set", "group", "packet_out"}
 
 func init() {
 	registerAction(parseOutput, "output")
@@ -142,13 +149,11 @@ func parseController(p *parser, a actionArg, _ *actState) (Action, error) {
 			}
 			c.MaxLen = uint16(n)
 		case "reason":
-			switch v {
-			case "action", "no_match", "invalid_ttl", "action_set", "group", "packet_out":
-				if v != "action" {
-					c.Reason = v
-				}
-			default:
+			if !slices.Contains(ControllerReasons[:], v) {
 				return nil, p.errAt(col, kv, "unknown controller reason %q", v)
+			}
+			if v != ControllerReasons[0] {
+				c.Reason = v
 			}
 		case "id":
 			n, err := parseUint(v, 65535)
@@ -214,4 +219,4 @@ func (a OutputReg) Translate(k *Key, t Translator) bool {
 	return true
 }
 
-func (Controller) Translate(_ *Key, t Translator) bool { t.Output(PortController); return true }
+func (a Controller) Translate(_ *Key, t Translator) bool { t.Controller(a); return true }

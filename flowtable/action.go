@@ -59,6 +59,10 @@ type Translator interface {
 	Learn(l Learn)
 	// Conntrack sends the packet through connection tracking.
 	Conntrack(c CT)
+	// Controller sends the packet to the controller as a packet-in with
+	// reason c.Reason ("" = action) and c.MaxLen; output:CONTROLLER is
+	// Controller{MaxLen: 65535}.
+	Controller(c Controller)
 	// TTLExceeded reports that dec_ttl found a TTL of 0 or 1: the packet
 	// is dropped.
 	TTLExceeded()

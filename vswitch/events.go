@@ -29,7 +29,7 @@ type Event struct {
 	// EventPacketIn: the packet as it was at the output to CONTROLLER
 	// (Frame is the subscriber's own copy).
 	InPort uint16
-	Reason string // packet-in: "action"; flow-removed: "idle_timeout" or "hard_timeout"; port-status: "add", "delete" or "modify"
+	Reason string // packet-in: the action's reason (flowtable.ControllerReasons); flow-removed: "idle_timeout" or "hard_timeout"; port-status: "add", "delete" or "modify"
 	MaxLen uint16
 	Frame  []byte
 	// TableID and Cookie name the flow that sent a packet-in.

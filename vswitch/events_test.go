@@ -178,3 +178,31 @@ func TestErrorKinds(t *testing.T) {
 		t.Errorf("bad flow: %v", err)
 	}
 }
+
+// TestPacketInReasonMaxLen: the controller action's reason and max_len
+// reach the event; the frame is whole, as in Open vSwitch (no buffering).
+func TestPacketInReasonMaxLen(t *testing.T) {
+	s := testSwitch(t)
+	flows := []string{
+		"in_port=1,actions=controller(reason=no_match,max_len=20)",
+		"in_port=2,actions=output:CONTROLLER",
+	}
+	if _, err := s.ModFlows("br0", flowtable.CmdAdd, flows); err != nil {
+		t.Fatal(err)
+	}
+	sub := s.Subscribe(4)
+	defer sub.Close()
+	for _, c := range []struct {
+		port   string
+		reason string
+		maxLen uint16
+	}{{"p1", "no_match", 20}, {"p2", "action", 65535}} {
+		if err := s.PacketOut("br0", c.port, [][]byte{frame()}); err != nil {
+			t.Fatal(err)
+		}
+		ev := next(t, sub)
+		if ev.Reason != c.reason || ev.MaxLen != c.maxLen || len(ev.Frame) != len(frame()) {
+			t.Errorf("%s: reason %q max_len %d frame %d bytes, want %q %d %d", c.port, ev.Reason, ev.MaxLen, len(ev.Frame), c.reason, c.maxLen, len(frame()))
+		}
+	}
+}
