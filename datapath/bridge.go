@@ -56,6 +56,7 @@ type Bridge struct {
 	mu    sync.Mutex // serialises port changes
 	ports atomic.Pointer[portSet]
 	drops [numDropReasons]atomic.Uint64
+	frags atomic.Uint32 // FragMode
 	// Malformed counts frames Open vSwitch counts as malformed: an IPv4 or
 	// IPv6 header shorter than its minimum or with lengths that do not fit
 	// (see parse). They are parsed as far as valid and forwarded.

@@ -17,12 +17,13 @@ const (
 	DropController            // sent to a controller, and gvs has no controller channel
 	DropConntrack             // ct() without a connection tracker, or ct said drop
 	DropTooBig                // larger than the output port's MTU
+	DropFragment              // an IP fragment, and the bridge's fragment handling mode is drop
 	numDropReasons
 )
 
 var dropNames = [numDropReasons]string{
 	"none", "too_short", "table_miss", "explicit_drop", "loop", "no_output",
-	"port_down", "vlan", "ttl_exceeded", "controller", "conntrack", "too_big",
+	"port_down", "vlan", "ttl_exceeded", "controller", "conntrack", "too_big", "fragment",
 }
 
 // String returns the reason's metric label, e.g. "table_miss".

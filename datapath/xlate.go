@@ -63,6 +63,9 @@ func (x *xlate) reset(k *flowtable.Key, b *Bridge, size int, now int64) {
 // run translates from table 0 of the current bridge.
 func (x *xlate) run(table uint8) {
 	x.trace.bridge(x.bridge)
+	if !x.fragments() {
+		return
+	}
 	x.lookup(table)
 	if x.drop == DropLoop {
 		x.ops = x.ops[:0]
