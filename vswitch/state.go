@@ -27,10 +27,13 @@ type StateBridge struct {
 	FailMode string `json:"fail_mode"`
 	// The MAC learning table's limits (mac_table_size, mac_aging_time of
 	// the configuration); 0 = the default. Ageing in Go duration syntax.
-	MACTableSize int           `json:"mac_table_size,omitempty"`
-	MACAgingTime string        `json:"mac_aging_time,omitempty"`
-	Ports        []config.Port `json:"ports"`
-	Flows        []string      `json:"flows"`
+	MACTableSize int    `json:"mac_table_size,omitempty"`
+	MACAgingTime string `json:"mac_aging_time,omitempty"`
+	// Frags is the fragment handling mode (ovs-ofctl set-frags); "" =
+	// normal.
+	Frags string        `json:"frags,omitempty"`
+	Ports []config.Port `json:"ports"`
+	Flows []string      `json:"flows"`
 }
 
 // StateStore keeps State in a file, replaced atomically on every save.
@@ -95,6 +98,9 @@ func (s *Switch) snapshot() *State {
 		sb := StateBridge{Name: b.Name, FailMode: b.FailMode.String(), Ports: []config.Port{}, Flows: []string{}}
 		size, aging := b.FDB.Limits()
 		sb.MACTableSize, sb.MACAgingTime = size, aging.String()
+		if m := b.FragMode(); m != datapath.FragNormal {
+			sb.Frags = m.String()
+		}
 		for _, p := range b.Ports() {
 			if pc, ok := s.ports[p.Name]; ok {
 				pc.OFPort = uint16(p.OFPort)
@@ -122,6 +128,12 @@ func (s *Switch) Restore(st *State) error {
 		if s.dp.Bridge(sb.Name) != nil {
 			s.dp.DelBridge(sb.Name)
 		}
+		frags := datapath.FragNormal
+		if sb.Frags != "" {
+			if frags, err = datapath.ParseFragMode(sb.Frags); err != nil {
+				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)
+			}
+		}
 		var aging time.Duration
 		if sb.MACAgingTime != "" {
 			if aging, err = time.ParseDuration(sb.MACAgingTime); err != nil {
@@ -133,6 +145,7 @@ func (s *Switch) Restore(st *State) error {
 			return fmt.Errorf("restore: %w", err)
 		}
 		b.FDB.SetLimits(sb.MACTableSize, aging)
+		b.SetFragMode(frags)
 		for _, pc := range sb.Ports {
 			if err := s.addPort(b.Name, pc); err != nil {
 				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)
