@@ -95,6 +95,9 @@ func openErr(err error) error {
 	return err
 }
 
+// openat2 is unix.Openat2; tests replace it to run the fallback.
+var openat2 = unix.Openat2
+
 // openBeneath opens rel inside dir without following any symbolic link.
 func openBeneath(dir, rel string, flags int) (int, error) {
 	dfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -107,7 +110,7 @@ func openBeneath(dir, rel string, flags int) (int, error) {
 		how.Mode = 0o600
 	}
 	for range 3 { // EAGAIN: a rename raced the lookup; try again
-		fd, err := unix.Openat2(dfd, rel, &how)
+		fd, err := openat2(dfd, rel, &how)
 		switch {
 		case err == nil:
 			return fd, nil
