@@ -335,3 +335,73 @@ func TestGvsctlTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestPcapStateReplayedConfined: a member's port saved in the state is
+// reopened at start inside the pcap directory, as it was accepted: its
+// file keeps receiving frames, and a symlink swapped in while gvsd was
+// down is not followed (whether gvsd then starts without the port or
+// refuses to start, the link's target stays untouched).
+func TestPcapStateReplayedConfined(t *testing.T) {
+	e := newSecEnv(t)
+	shadow := filepath.Join(e.outside, "shadow")
+	e.rootFile(shadow, []byte("secret\n"), 0o600)
+	vm1 := filepath.Join(e.pcapDir, "vm1.pcap")
+	if _, errOut, err, _ := e.member("add-port", "br-int", "vm1", "type=pcap", "options:tx=vm1.pcap"); err != nil {
+		t.Fatalf("add-port: %v\n%s", err, errOut)
+	}
+	flood := func(n uint64) { e.d.ctl("packet-out", "br-int", "in_port=mon", hex.EncodeToString(seqFrame(n))) }
+	flood(1)
+	if err := e.d.stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	e.d.start()
+	flood(2)
+	if n := len(readPcap(t, vm1)); n != 2 {
+		t.Fatalf("vm1.pcap after a restart holds %d frames, want 2 (reopened and appended)", n)
+	}
+	if err := e.d.stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Remove(vm1))
+	must(os.Symlink(shadow, vm1))
+	log := &syncBuffer{}
+	cmd := exec.Command(gvsdBin, "--config", e.d.cfgPath)
+	cmd.Stdout, cmd.Stderr = log, log
+	must(cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Logf("gvsd refused to start on the swapped link: %v", err)
+			if !strings.Contains(log.String(), "symbolic link") {
+				t.Errorf("gvsd exited (%v) without naming the link:\n%s", err, log.String())
+			}
+			e.unchanged(shadow, []byte("secret\n"))
+			return
+		default:
+		}
+		if _, _, err := runGvsctl(e.d.sock, nil, "show"); err == nil {
+			t.Logf("gvsd started without following the swapped link")
+			flood(3)
+			e.unchanged(shadow, []byte("secret\n"))
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gvsd neither served nor exited within 15s:\n%s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval of the socket
+	}
+}
