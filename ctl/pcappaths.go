@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"go.uber.org/zap"
 	"google.golang.org/grpc/peer"
 )
 
@@ -11,12 +12,21 @@ import (
 // to gvsd's pcap directory (vswitch.Switch.ConfinePcapOptions), unless
 // the caller is root or gvsd's own user: those could open any file
 // themselves, as an Open vSwitch operator names any path. A caller whose
-// credentials are unknown is confined.
+// credentials are unknown is confined. A refusal is logged with the
+// caller's uid.
 func (s *Server) confinePcapPaths(ctx context.Context, opts map[string]string) error {
+	uid := -1
 	if p, ok := peer.FromContext(ctx); ok {
-		if c, ok := p.AuthInfo.(peerCreds); ok && (c.uid == 0 || c.uid == uint32(os.Geteuid())) {
-			return nil
+		if c, ok := p.AuthInfo.(peerCreds); ok {
+			uid = int(c.uid)
 		}
 	}
-	return s.sw.ConfinePcapOptions(opts)
+	if uid == 0 || uid == os.Geteuid() {
+		return nil
+	}
+	err := s.sw.ConfinePcapOptions(opts)
+	if err != nil {
+		s.log.Warn("pcap file refused", zap.Int("uid", uid), zap.Error(err))
+	}
+	return err
 }

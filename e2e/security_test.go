@@ -182,6 +182,9 @@ func TestPcapTxConfined(t *testing.T) {
 		})
 	}
 	e.t = t
+	if log := e.d.log.String(); !strings.Contains(log, "pcap file refused") || !strings.Contains(log, `"uid": 65534`) {
+		t.Errorf("gvsd did not log the refusals with the caller's uid:\n%s", log)
+	}
 
 	// Inside the directory a relative name works: the file is created
 	// there, 0600, and receives the port's frames.
