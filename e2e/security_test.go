@@ -325,7 +325,7 @@ func TestGvsctlTimeout(t *testing.T) {
 		start := time.Now()
 		_, errOut, err := runGvsctl(sock, nil, append(c.flag, "show")...)
 		took := time.Since(start)
-		if exitCode(err) != 1 || !strings.Contains(errOut, "no answer from gvsd at "+sock+" within "+c.limit) {
+		if exitCode(err) != 1 || !strings.Contains(errOut, "the call to gvsd at "+sock+" timed out after "+c.limit) {
 			t.Errorf("%s show: %v\n%s", c.flag, err, errOut)
 		}
 		if took > 5*time.Second {

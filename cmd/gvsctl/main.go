@@ -163,9 +163,9 @@ func (c *cli) callError(err error) error {
 	return errors.New(s.Message())
 }
 
-// timeoutError says that gvsd did not answer in time.
+// timeoutError says that the call did not end in time.
 func (c *cli) timeoutError() error {
-	return fmt.Errorf("no answer from gvsd at %s within %v (--timeout to change; 0 = none)", c.socket, c.limit)
+	return fmt.Errorf("the call to gvsd at %s timed out after %v (--timeout to change; 0 = none)", c.socket, c.limit)
 }
 
 // json prints a response as JSON when -o json was given, reporting whether
