@@ -25,6 +25,7 @@ package config
 import (
 	_ "embed"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -34,6 +35,29 @@ const (
 	DefaultSocket  = "/run/gvs/gvsd.sock"
 	DefaultMetrics = "127.0.0.1:9475"
 )
+
+// DefaultPcapDir is the pcap directory when neither pcap_dir nor
+// state_dir is set.
+const DefaultPcapDir = "/var/lib/gvs/pcap"
+
+// PcapDirectory returns the absolute directory that confines the rx and
+// tx files of pcap ports named over the control socket by callers other
+// than root: pcap_dir, else <state_dir>/pcap, else DefaultPcapDir.
+func (c *Config) PcapDirectory() (string, error) {
+	d := c.PcapDir
+	switch {
+	case d != "":
+	case c.StateDir != "":
+		d = c.StateDir + "/pcap"
+	default:
+		d = DefaultPcapDir
+	}
+	abs, err := filepath.Abs(d)
+	if err != nil {
+		return "", fmt.Errorf("pcap_dir %s: %w", d, err)
+	}
+	return abs, nil
+}
 
 // MaxOFPort is the highest OpenFlow port number a port may have
 // (OFPP_MAX in OpenFlow 1.0, as Open vSwitch limits ofport_request).
@@ -46,6 +70,9 @@ type Config struct {
 	Metrics     string    `yaml:"metrics"`      // Prometheus listen address; "" = disabled
 	Log         LogConfig `yaml:"log"`
 	StateDir    string    `yaml:"state_dir"` // where state persists; "" = nowhere
+	// PcapDir confines the pcap files callers of the control socket name
+	// (see PcapDirectory); "" = the default.
+	PcapDir string `yaml:"pcap_dir"`
 	// LocalPorts gives every bridge's LOCAL port a host interface named
 	// after the bridge (an internal TAP), as Open vSwitch does.
 	LocalPorts bool      `yaml:"local_ports"`

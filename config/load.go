@@ -161,7 +161,7 @@ func (l *loader) config(root *yaml.Node, cfg *Config) error {
 		}
 		doc = doc.Content[0]
 	}
-	known := []string{"socket", "socket_group", "metrics", "log", "state_dir", "local_ports", "conntrack", "bridges"}
+	known := []string{"socket", "socket_group", "metrics", "log", "state_dir", "pcap_dir", "local_ports", "conntrack", "bridges"}
 	err := l.fields(doc, "the configuration", known, func(key string, k, v *yaml.Node) error {
 		var err error
 		switch key {
@@ -175,6 +175,10 @@ func (l *loader) config(root *yaml.Node, cfg *Config) error {
 			cfg.Metrics, err = l.str(key, v)
 		case "state_dir":
 			cfg.StateDir, err = l.str(key, v)
+		case "pcap_dir":
+			if cfg.PcapDir, err = l.str(key, v); err == nil && cfg.PcapDir != "" {
+				cfg.PcapDir = l.resolve(cfg.PcapDir)
+			}
 		case "local_ports":
 			cfg.LocalPorts, err = l.boolean(key, v)
 		case "log":

@@ -53,11 +53,15 @@ func portsOut(ports []vswitch.PortInfo) []*ctlpb.Port {
 }
 
 // AddPort attaches a port (ovs-vsctl add-port).
-func (s *Server) AddPort(_ context.Context, r *ctlpb.AddPortRequest) (*ctlpb.AddPortResponse, error) {
+func (s *Server) AddPort(ctx context.Context, r *ctlpb.AddPortRequest) (*ctlpb.AddPortResponse, error) {
 	if r.Port == nil || r.Port.Name == "" {
 		return nil, invalid("add-port needs a port name")
 	}
-	n, err := s.sw.AddPort(r.Bridge, portConfig(r.Port), r.MayExist)
+	pc := portConfig(r.Port)
+	if err := s.confinePcapPaths(ctx, pc.Options); err != nil {
+		return nil, grpcError(err)
+	}
+	n, err := s.sw.AddPort(r.Bridge, pc, r.MayExist)
 	if err != nil {
 		return nil, grpcError(err)
 	}
@@ -70,7 +74,10 @@ func (s *Server) DelPort(_ context.Context, r *ctlpb.DelPortRequest) (*ctlpb.Del
 }
 
 // SetPort changes a port's VLAN settings or options (ovs-vsctl set Port).
-func (s *Server) SetPort(_ context.Context, r *ctlpb.SetPortRequest) (*ctlpb.SetPortResponse, error) {
+func (s *Server) SetPort(ctx context.Context, r *ctlpb.SetPortRequest) (*ctlpb.SetPortResponse, error) {
+	if err := s.confinePcapPaths(ctx, r.Options); err != nil {
+		return nil, grpcError(err)
+	}
 	c := vswitch.PortChange{ClearTag: r.ClearTag, SetTrunks: r.SetTrunks, VLANMode: r.VlanMode, Options: r.Options}
 	if r.Tag != nil {
 		t := uint16(*r.Tag)

@@ -40,17 +40,25 @@ func CreatePcap(path string, clock func() int64) (*PcapWriter, error) {
 	return &PcapWriter{f: f, bw: bw, w: w, clock: clock}, nil
 }
 
-// AppendPcap opens path for appending frames, writing the pcap file header
-// first if the file is new or empty (daemon mode: restarts keep history).
+// AppendPcap opens path for appending frames (see AppendPcapIn; no
+// directory confines it).
 func AppendPcap(path string, clock func() int64) (*PcapWriter, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	return AppendPcapIn("", path, clock)
+}
+
+// AppendPcapIn opens path for appending frames, as OpenPcapFile does with
+// dir (created 0600, never through a symbolic link, regular files only),
+// writing the pcap file header first if the file is new or empty (daemon
+// mode: restarts keep history).
+func AppendPcapIn(dir, path string, clock func() int64) (*PcapWriter, error) {
+	f, err := OpenPcapFile(dir, path, true)
 	if err != nil {
-		return nil, fmt.Errorf("open pcap: %w", err)
+		return nil, fmt.Errorf("open tx pcap %w", err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("open pcap: %w", err)
+		return nil, fmt.Errorf("open tx pcap: %w", err)
 	}
 	bw := bufio.NewWriter(f)
 	w := pcapgo.NewWriter(bw)
@@ -94,16 +102,37 @@ type PcapFrame struct {
 	Data []byte
 }
 
-// ReadPcap reads every frame of a pcap file.
+// ReadPcap reads every frame of a pcap file (a client's or an offline
+// replay's own file: it is opened as the caller asks, links followed).
 func ReadPcap(path string) ([]PcapFrame, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read pcap: %w", err)
 	}
 	defer f.Close()
-	r, err := pcapgo.NewReader(f)
+	return readPcapFrames(f, path)
+}
+
+// ReadPcapIn reads every frame of a pcap file gvsd opens on a port's
+// behalf, as OpenPcapFile does with dir (never through a symbolic link,
+// regular files only, without blocking).
+func ReadPcapIn(dir, path string) ([]PcapFrame, error) {
+	f, err := OpenPcapFile(dir, path, false)
 	if err != nil {
-		return nil, fmt.Errorf("read pcap %s: %w", path, err)
+		return nil, fmt.Errorf("read rx pcap %w", err)
+	}
+	defer f.Close()
+	return readPcapFrames(f, path)
+}
+
+// readPcapFrames reads the frames of an open pcap file. Its errors say
+// what is wrong without quoting the file: whoever named it may not be
+// allowed to read it, and pcapgo's messages carry its bytes ("Unknown
+// magic ...", lengths).
+func readPcapFrames(f io.Reader, path string) ([]PcapFrame, error) {
+	r, err := pcapgo.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("read pcap %s: not a pcap file", path)
 	}
 	var out []PcapFrame
 	for {
@@ -112,7 +141,7 @@ func ReadPcap(path string) ([]PcapFrame, error) {
 			return out, nil
 		}
 		if err != nil {
-			return out, fmt.Errorf("read pcap %s: frame %d: %w", path, len(out)+1, err)
+			return out, fmt.Errorf("read pcap %s: frame %d: truncated or corrupt record", path, len(out)+1)
 		}
 		out = append(out, PcapFrame{Time: ci.Timestamp, Data: data})
 	}

@@ -1,10 +1,7 @@
 package vswitch
 
 import (
-	"fmt"
-
 	"github.com/gvs-project/gvs/config"
-	"github.com/gvs-project/gvs/datapath"
 )
 
 // LoadConfig adds the configuration's bridges, ports and flows, then plays
@@ -31,21 +28,12 @@ func (s *Switch) LoadConfig(cfg *config.Config) error {
 	return nil
 }
 
-// playRx injects the frames of a pcap port's rx file. Callers hold s.mu.
+// playRx injects the frames of a pcap port's rx file. Callers hold s.mu
+// (at start, before the control API serves).
 func (s *Switch) playRx(pc config.Port) error {
-	if pc.Type != config.KindPcap || pc.Options["rx"] == "" {
-		return nil
-	}
-	p := s.dp.PortByName(pc.Name)
-	if p == nil {
-		return fmt.Errorf("port %s vanished", pc.Name)
-	}
-	frames, err := datapath.ReadPcap(pc.Options["rx"])
+	frames, err := s.readRx(pc)
 	if err != nil {
-		return fmt.Errorf("port %s: %w", pc.Name, err)
+		return err
 	}
-	for _, f := range frames {
-		s.w.Inject(p, f.Data)
-	}
-	return nil
+	return s.injectRx(pc.Name, frames)
 }

@@ -24,6 +24,8 @@ type Switch struct {
 	mu    sync.Mutex             // serialises changes and the control worker
 	w     *datapath.Worker       // runs packet-out and trace
 	ports map[string]config.Port // configuration of every port, by name
+	// pcapDir confines callers' pcap files (ConfinePcap); "" = none.
+	pcapDir string
 
 	ev events // subscribers to asynchronous events
 }
@@ -175,6 +177,10 @@ func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, 
 	if err := config.ValidatePort(pc); err != nil {
 		return 0, errorf(ErrInvalid, "%v", err)
 	}
+	rx, err := s.readRx(pc) // before locking: no file holds the control API
+	if err != nil {
+		return 0, errorf(ErrRefused, "%v", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p := s.dp.PortByName(pc.Name); p != nil && mayExist {
@@ -183,7 +189,7 @@ func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, 
 	if err := s.addPort(bridge, pc); err != nil {
 		return 0, errorf(ErrRefused, "%v", err)
 	}
-	if err := s.playRx(pc); err != nil {
+	if err := s.injectRx(pc.Name, rx); err != nil {
 		return 0, errorf(ErrRefused, "%v", err)
 	}
 	p := s.dp.PortByName(pc.Name)

@@ -29,19 +29,30 @@ const DefaultSocket = "/run/gvs/gvsd.sock"
 
 // cli holds the global flags and the connection.
 type cli struct {
-	socket string
-	output string
-	out    io.Writer
-	conn   *grpc.ClientConn
-	sw     ctlpb.SwitchClient
-	fl     ctlpb.FlowsClient
-	dp     ctlpb.DatapathClient
+	socket  string
+	output  string
+	timeout timeoutFlag
+	limit   time.Duration      // the deadline of this call (0 = none)
+	cancel  context.CancelFunc // ends that deadline
+	// localPaths: gvsd opens files as named in this shell (root, or the
+	// user gvsd runs as), so relative pcap paths are made absolute here;
+	// otherwise gvsd resolves them inside its pcap directory.
+	localPaths bool
+	out        io.Writer
+	conn       *grpc.ClientConn
+	sw         ctlpb.SwitchClient
+	fl         ctlpb.FlowsClient
+	dp         ctlpb.DatapathClient
 }
 
 func main() {
 	c := &cli{out: os.Stdout}
-	if err := c.root().ExecuteContext(context.Background()); err != nil {
-		err = callError(err)
+	err := c.root().ExecuteContext(context.Background())
+	if c.cancel != nil {
+		c.cancel()
+	}
+	if err != nil {
+		err = c.callError(err)
 		fmt.Fprintln(os.Stderr, "gvsctl:", err)
 		os.Exit(1)
 	}
@@ -64,11 +75,20 @@ func (c *cli) root() *cobra.Command {
 			if c.output != "text" && c.output != "json" {
 				return fmt.Errorf("-o must be text or json, not %q", c.output)
 			}
-			return c.dial()
+			if err := c.dial(); err != nil {
+				return err
+			}
+			if d := c.timeout.timeoutFor(cmd); d > 0 {
+				tctx, cancel := context.WithTimeout(cmd.Context(), d)
+				cmd.SetContext(tctx)
+				c.limit, c.cancel = d, cancel
+			}
+			return nil
 		},
 	}
 	root.PersistentFlags().StringVar(&c.socket, "socket", sock, "gvsd control socket (env GVS_SOCKET)")
 	root.PersistentFlags().StringVarP(&c.output, "output", "o", "text", "output format: text or json")
+	root.PersistentFlags().Var(&c.timeout, "timeout", timeoutHelp)
 	root.AddGroup(&cobra.Group{ID: "vsctl", Title: "Bridges and ports (ovs-vsctl):"},
 		&cobra.Group{ID: "ofctl", Title: "OpenFlow (ovs-ofctl):"},
 		&cobra.Group{ID: "appctl", Title: "Datapath (ovs-appctl):"})
@@ -86,6 +106,7 @@ func (c *cli) dial() error {
 		return dialError(c.socket, err)
 	}
 	nc.Close()
+	c.localPaths = sameUserAsGvsd(c.socket)
 	conn, err := grpc.NewClient("unix://"+c.socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err
@@ -106,19 +127,45 @@ func dialError(sock string, err error) error {
 	return fmt.Errorf("cannot reach gvsd at %s: %v\nis gvsd running? start it with 'sudo gvsd', or point --socket / GVS_SOCKET at its socket", sock, err)
 }
 
+// sameUserAsGvsd reports whether this process is root or runs as the
+// owner of the socket (the user gvsd runs as): gvsd then opens the files
+// it is given as this process would.
+func sameUserAsGvsd(sock string) bool {
+	euid := os.Geteuid()
+	if euid == 0 {
+		return true
+	}
+	fi, err := os.Stat(sock)
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == euid
+}
+
 // callError turns a failed call into the message gvsctl prints.
-func callError(err error) error {
+func (c *cli) callError(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return c.timeoutError()
+	}
 	s, ok := status.FromError(err)
 	if !ok {
 		return err
 	}
 	switch s.Code() {
+	case codes.DeadlineExceeded:
+		return c.timeoutError()
 	case codes.PermissionDenied, codes.Unauthenticated:
 		return fmt.Errorf("not authorised: %s", s.Message())
 	case codes.Unavailable:
 		return fmt.Errorf("gvsd stopped answering: %s", s.Message())
 	}
 	return errors.New(s.Message())
+}
+
+// timeoutError says that the call did not end in time.
+func (c *cli) timeoutError() error {
+	return fmt.Errorf("the call to gvsd at %s timed out after %v (--timeout to change; 0 = none)", c.socket, c.limit)
 }
 
 // json prints a response as JSON when -o json was given, reporting whether

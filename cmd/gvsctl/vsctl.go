@@ -76,7 +76,7 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 			if err := parsePortSettings(p, args[2:]); err != nil {
 				return err
 			}
-			if err := absPcapPaths(p.Type, p.Options); err != nil {
+			if err := c.absPcapPaths(p.Type, p.Options); err != nil {
 				return err
 			}
 			r, err := c.sw.AddPort(ctx(cmd), &ctlpb.AddPortRequest{Bridge: args[0], Port: p, MayExist: portMayExist})
@@ -127,7 +127,7 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 					return fmt.Errorf("unknown port setting %q", a)
 				}
 			}
-			if err := absPcapPaths("", req.Options); err != nil {
+			if err := c.absPcapPaths("", req.Options); err != nil {
 				return err
 			}
 			_, err := c.sw.SetPort(ctx(cmd), req)
@@ -141,9 +141,11 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 }
 
 // absPcapPaths makes a pcap port's rx and tx files absolute: gvsd runs in
-// another directory than the shell that names them.
-func absPcapPaths(typ string, opts map[string]string) error {
-	if typ != "pcap" && typ != "" {
+// another directory than the shell that names them. For a caller gvsd
+// confines to its pcap directory they stay relative: gvsd resolves them
+// there.
+func (c *cli) absPcapPaths(typ string, opts map[string]string) error {
+	if typ != "pcap" && typ != "" || !c.localPaths {
 		return nil
 	}
 	for _, k := range []string{"rx", "tx"} {

@@ -45,14 +45,9 @@ func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 }
 
 // deviceOpener makes port devices in daemon mode; np opens the
-// kernel-facing ones.
+// kernel-facing ones (the switch opens pcap files: Switch.ConfinePcap).
 func (np *netPorts) deviceOpener(bridge string, p config.Port) (datapath.Device, error) {
 	switch p.Type {
-	case config.KindPcap:
-		if p.Options["tx"] == "" {
-			return datapath.Discard(), nil
-		}
-		return datapath.AppendPcap(p.Options["tx"], func() int64 { return time.Now().UnixNano() })
 	case config.KindTap, config.KindInternal, config.KindSystem, config.KindAFXDP:
 		return np.open(p)
 	}
@@ -97,6 +92,11 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 		}
 	}
 	sw := vswitch.New(dp, np.deviceOpener, store, log)
+	pcapDir, err := cfg.PcapDirectory()
+	if err != nil {
+		return err
+	}
+	sw.ConfinePcap(pcapDir)
 	if err := start(sw, store, cfg, log); err != nil {
 		return err
 	}
