@@ -1,7 +1,9 @@
 // Package fdb is the MAC learning table of the NORMAL action, with Open
 // vSwitch semantics: entries map (VLAN, MAC) to the port the MAC was last
-// seen on, expire after an idle time, and when the table is full the
-// entry learned or refreshed longest ago is evicted to make room.
+// seen on, expire after an idle time, and when the table is full an entry
+// of the port with the most entries is evicted to make room, the one it
+// learned or refreshed longest ago (so a flood of source MACs on one port
+// or VLAN evicts its own entries, not everyone else's).
 //
 // Learn and Lookup run on the per-packet path of several workers at once.
 // The table is split into shards, each a map under its own RWMutex; looking
@@ -76,14 +78,15 @@ type Table struct {
 	mu    sync.Mutex // insert lock: new entries, eviction, flushes, limits
 	size  int        // maximum number of entries
 	count int
-	// cands are eviction candidates, oldest first, with the seen time
-	// they had when collected (see evictOldest).
+	// cands are eviction candidates, oldest first, with the seen time and
+	// port they had when collected (see evict).
 	cands []candidate
 }
 
 type candidate struct {
 	e    *entry
 	seen int64
+	port uint32
 }
 
 // New returns an empty table holding at most maxEntries entries that are
@@ -113,7 +116,7 @@ func (t *Table) SetLimits(maxEntries int, aging time.Duration) {
 	defer t.mu.Unlock()
 	t.size = maxEntries
 	for t.count > t.size {
-		t.evictOldest()
+		t.evict()
 	}
 }
 
@@ -167,7 +170,7 @@ func (t *Table) insert(s *shard, k uint64, port uint32, now int64) {
 		return
 	}
 	for t.count >= t.size {
-		t.evictOldest()
+		t.evict()
 	}
 	e = &entry{key: k}
 	e.port.Store(port)
@@ -176,22 +179,27 @@ func (t *Table) insert(s *shard, k uint64, port uint32, now int64) {
 	t.count++
 }
 
-// evictOldest removes the entry with the oldest seen time. Callers hold
-// t.mu and the table is not empty.
+// evict removes the oldest entry of the port with the most entries, as
+// Open vSwitch's mac-learning evicts "fairly"; among ports with as many
+// entries, the one whose oldest entry is oldest. Callers hold t.mu.
 //
-// Finding the oldest entry means a scan, so one scan collects the oldest
-// sixteenth of the table as candidates, sorted. A candidate whose seen time
-// has not changed since is still older than every entry that was not
-// collected (seen times only grow) and than later insertions, so the first
-// unchanged candidate is the oldest entry; refreshed or removed candidates
-// are skipped. Evicting under a flood of new MACs thus costs O(log n)
-// amortised rather than a scan per packet.
-func (t *Table) evictOldest() {
+// Finding it means a scan, so one scan (collect) takes a batch of that
+// port's oldest entries as candidates, sorted. A candidate whose seen time
+// and port have not changed since is still older than every entry of the
+// port that was not collected (seen times only grow) and than later
+// insertions, so the first unchanged candidate is the one to go; refreshed,
+// moved or removed candidates are skipped. The batch is as large as keeps
+// the port the largest however the others grow meanwhile, and at least 1/32
+// of its entries, so a flood of
+// new MACs costs O(log n) amortised rather than a scan per packet, at the
+// price of ports of nearly equal size being evicted from in turns of that
+// many entries rather than one by one.
+func (t *Table) evict() {
 	for attempt := 0; ; attempt++ {
 		for len(t.cands) > 0 {
 			c := t.cands[0]
 			t.cands = t.cands[1:]
-			if c.e.seen.Load() != c.seen && attempt == 0 {
+			if attempt == 0 && (c.e.seen.Load() != c.seen || c.e.port.Load() != c.port) {
 				continue
 			}
 			if t.remove(c.e) {
@@ -205,18 +213,44 @@ func (t *Table) evictOldest() {
 	}
 }
 
+// collect fills t.cands with the next batch of eviction candidates.
 func (t *Table) collect() {
 	all := make([]candidate, 0, t.count)
 	for i := range t.shards {
 		for _, e := range t.shards[i].entries() {
-			all = append(all, candidate{e, e.seen.Load()})
+			all = append(all, candidate{e, e.seen.Load(), e.port.Load()})
 		}
+	}
+	if len(all) == 0 {
+		t.cands = nil
+		return
 	}
 	slices.SortFunc(all, func(a, b candidate) int {
 		return cmp.Or(cmp.Compare(a.seen, b.seen), cmp.Compare(a.e.key, b.e.key))
 	})
-	n := min(max(1, len(all)/16), len(all))
-	t.cands = slices.Clone(all[:n]) // do not keep the whole scan alive
+	counts := map[uint32]int{}
+	for _, c := range all {
+		counts[c.port]++
+	}
+	victim, top, second := all[0].port, 0, 0
+	for _, c := range all { // oldest first: the first port seen wins ties
+		switch n := counts[c.port]; {
+		case n > top:
+			victim, second, top = c.port, top, n
+		case n > second && c.port != victim:
+			second = n
+		}
+	}
+	// Each eviction shrinks the victim by one and each insertion meanwhile
+	// may grow another port by one: half the lead keeps it the largest.
+	n := min(top, max((top-second)/2+1, top/32))
+	cands := make([]candidate, 0, n)
+	for _, c := range all {
+		if c.port == victim && len(cands) < n {
+			cands = append(cands, c)
+		}
+	}
+	t.cands = cands
 }
 
 // remove deletes e if it is still in the table. Callers hold t.mu.

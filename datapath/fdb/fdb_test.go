@@ -114,8 +114,8 @@ func TestEvictsOldest(t *testing.T) {
 	}
 }
 
-// TestEvictionOrderLarge checks exact oldest-first eviction across many
-// candidate batches, with refreshes in between.
+// TestEvictionOrderLarge checks exact oldest-first eviction within one
+// port across many candidate batches, with refreshes in between.
 func TestEvictionOrderLarge(t *testing.T) {
 	const n = 1000
 	tb := New(n, time.Hour)
@@ -144,11 +144,51 @@ func TestEvictionOrderLarge(t *testing.T) {
 		if _, ok := tb.Lookup(0, mac(victim), now); !ok {
 			t.Fatalf("step %d: mac %d gone too early", j, victim)
 		}
-		tb.Learn(1, mac(j), 2, now) // a new entry evicts one
+		tb.Learn(1, mac(j), 1, now) // a new entry evicts one
 		now++
 		if _, ok := tb.Lookup(0, mac(victim), now); ok {
 			t.Fatalf("step %d: mac %d should have been evicted", j, victim)
 		}
+	}
+}
+
+// TestEvictsFromLargestPort: as Open vSwitch evicts "fairly", a full
+// table makes room in the port with the most entries, so a flood of
+// source MACs on one port (here VLAN 20) does not push out the entries
+// other ports (VLAN 10) learned earlier; and a port that is not flooding
+// loses its oldest entries only while it is the largest.
+func TestEvictsFromLargestPort(t *testing.T) {
+	tb := New(100, time.Hour)
+	now := int64(sec)
+	for i := 0; i < 10; i++ {
+		tb.Learn(10, mac(i), 1, now)
+		now++
+	}
+	for i := 0; i < 5000; i++ {
+		tb.Learn(20, mac(1000+i), 2, now)
+		now++
+	}
+	for i := 0; i < 10; i++ {
+		if _, ok := tb.Lookup(10, mac(i), now); !ok {
+			t.Fatalf("VLAN 10 mac %d was evicted by a flood on another port", i)
+		}
+	}
+	if tb.Len() != 100 {
+		t.Fatalf("Len = %d, want 100", tb.Len())
+	}
+
+	// Port 3 learns 60 new MACs: port 2 (90 entries) gives way until the
+	// two are level, then they take turns; port 1 keeps all of its 10.
+	for i := 0; i < 60; i++ {
+		tb.Learn(30, mac(i), 3, now)
+		now++
+	}
+	count := map[Port]int{}
+	for _, e := range tb.Entries(now) {
+		count[e.Port]++
+	}
+	if count[1] != 10 || count[2] < 40 || count[3] < 40 || count[2]+count[3] != 90 {
+		t.Fatalf("entries per port %v, want 10 on port 1 and 90 shared about evenly by ports 2 and 3", count)
 	}
 }
 
