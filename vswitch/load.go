@@ -33,16 +33,36 @@ func (s *Switch) LoadConfig(cfg *config.Config) error {
 
 // playRx injects the frames of a pcap port's rx file. Callers hold s.mu.
 func (s *Switch) playRx(pc config.Port) error {
-	if pc.Type != config.KindPcap || pc.Options["rx"] == "" {
-		return nil
+	frames, err := readRx(pc)
+	if err != nil {
+		return err
 	}
-	p := s.dp.PortByName(pc.Name)
-	if p == nil {
-		return fmt.Errorf("port %s vanished", pc.Name)
+	return s.inject(pc.Name, frames)
+}
+
+// readRx reads the frames of a pcap port's rx file; other ports, and a
+// pcap port without one, have none. It is the one place an rx file is
+// read.
+func readRx(pc config.Port) ([]datapath.PcapFrame, error) {
+	if pc.Type != config.KindPcap || pc.Options["rx"] == "" {
+		return nil, nil
 	}
 	frames, err := datapath.ReadPcap(pc.Options["rx"])
 	if err != nil {
-		return fmt.Errorf("port %s: %w", pc.Name, err)
+		return nil, fmt.Errorf("port %s: %w", pc.Name, err)
+	}
+	return frames, nil
+}
+
+// inject runs frames through the pipeline as received on the named port.
+// Callers hold s.mu.
+func (s *Switch) inject(port string, frames []datapath.PcapFrame) error {
+	if len(frames) == 0 {
+		return nil
+	}
+	p := s.dp.PortByName(port)
+	if p == nil {
+		return fmt.Errorf("port %s vanished", port)
 	}
 	for _, f := range frames {
 		s.w.Inject(p, f.Data)
