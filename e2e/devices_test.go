@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/netdev"
 )
 
 // needNet skips a test that needs root, network namespaces and ping on a
@@ -46,8 +47,10 @@ type netLab struct {
 	tag string // the test process's pid, for names
 }
 
-func newNetLab(t *testing.T) *netLab {
-	return &netLab{t: t, tag: fmt.Sprint(os.Getpid() % 100000)}
+// newNetLab names its namespaces and links after the test process and
+// sub, one letter that tells the labs of one process apart.
+func newNetLab(t *testing.T, sub string) *netLab {
+	return &netLab{t: t, tag: fmt.Sprint(os.Getpid()%100000) + sub}
 }
 
 // sh runs a command and fails the test if it fails.
@@ -137,16 +140,29 @@ func await(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	}
 }
 
-// TestMissingDevice: gvsd starts with a system port whose veth does not
-// exist (from the configuration, then from the saved state), forwards
-// between its other ports, shows the missing one down with Open vSwitch's
-// reason (show, dump-ports, metrics, one warning in the log), and
-// forwards on it within a second of the veth being created; the veth
+// TestMissingDevice: gvsd starts with a system (or afxdp) port whose veth
+// does not exist (from the configuration, then from the saved state),
+// forwards between its other ports, shows the missing one down with Open
+// vSwitch's reason (show, dump-ports, metrics, one warning in the log),
+// and forwards on it within a second of the veth being created; the veth
 // deleted and re-created under the running gvsd, forwarding resumes. A
 // missing interface given to add-port is added, down, with a warning.
 func TestMissingDevice(t *testing.T) {
 	needNet(t)
-	l := newNetLab(t)
+	for _, c := range []struct{ typ, sub string }{{"system", "s"}, {"afxdp", "x"}} {
+		t.Run(c.typ, func(t *testing.T) {
+			if c.typ == "afxdp" {
+				if err := netdev.AFXDPSupported(); err != nil {
+					t.Skipf("AF_XDP unavailable on this kernel: %v", err)
+				}
+			}
+			missingDevice(t, newNetLab(t, c.sub), c.typ)
+		})
+	}
+}
+
+// missingDevice runs TestMissingDevice with port 3 of type typ.
+func missingDevice(t *testing.T, l *netLab, typ string) {
 	for _, x := range []string{"a", "b", "c"} {
 		l.addNS(x)
 	}
@@ -157,8 +173,8 @@ func TestMissingDevice(t *testing.T) {
     ports:
       - {name: %s, ofport: 1, type: system}
       - {name: %s, ofport: 2, type: system}
-      - {name: %s, ofport: 3, type: system}
-`, l.host("a"), l.host("b"), l.host("c"))})
+      - {name: %s, ofport: 3, type: %s}
+`, l.host("a"), l.host("b"), l.host("c"), typ)})
 	l.mustPing("a", "b")
 	reason := "could not open network device " + l.host("c") + " (No such device)"
 	checkDown(t, d, l.host("c"), 3, reason)
@@ -204,10 +220,16 @@ func TestMissingDevice(t *testing.T) {
 	checkDown(t, d, l.host("c"), 3, reason)
 	l.veth("c")
 	l.mustPing("c", "a")
+	// Nothing of the port stays on the interface once it is deleted (an
+	// afxdp port's XDP program was attached to each veth in turn).
+	d.ctl("del-port", "br0", l.host("c"))
+	if out := l.sh("ip", "link", "show", "dev", l.host("c")); strings.Contains(out, "xdp") {
+		t.Errorf("del-port left an XDP program on %s:\n%s", l.host("c"), out)
+	}
 
 	// add-port of a missing interface: added, down, with ovs-vsctl's warning.
 	missing := l.host("d")
-	out, errOut, err := d.gvsctlErr("add-port", "br0", missing)
+	out, errOut, err := d.gvsctlErr("add-port", "br0", missing, "type="+typ)
 	if err != nil {
 		t.Fatalf("add-port of a missing interface: %v\n%s", err, errOut)
 	}
