@@ -48,7 +48,9 @@ func TestFaultyDevices(t *testing.T) {
 	if err := s.AddBridge("br0", "", false); err != nil {
 		t.Fatal(err)
 	}
-	sys := func(name string) config.Port { return config.Port{Name: name, Type: config.KindSystem, Options: map[string]string{}} }
+	sys := func(name string) config.Port {
+		return config.Port{Name: name, Type: config.KindSystem, Options: map[string]string{}}
+	}
 	if _, err := s.AddPort("br0", sys("busy"), false); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "busy") {
 		t.Errorf("add-port of a device that cannot be opened: %v", err)
 	}
