@@ -33,21 +33,35 @@ const resubscribeDelay = 100 * time.Millisecond
 // lost). A Watcher holds no state but its subscription.
 type Watcher struct {
 	handle  func(LinkEvent)
-	onError func(error)
+	opts    WatchOptions
 	done    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
 }
 
+// WatchOptions are a Watcher's optional callbacks, called from its
+// goroutine.
+type WatchOptions struct {
+	// OnError hears of a failed subscription (the Watcher then subscribes
+	// again) or of an inconsistent dump.
+	OnError func(error)
+	// OnResync is called once a new subscription replaced a failed one:
+	// deletions may have been lost meanwhile (a dump lists only the
+	// interfaces that exist), so users check what they hold.
+	OnResync func()
+}
+
 // WatchLinks subscribes to link updates in the calling thread's network
-// namespace and calls handle for each until Close. onError (may be nil)
-// hears of a failed subscription; the Watcher then subscribes again. An
-// error is returned only if the first subscription fails.
-func WatchLinks(handle func(LinkEvent), onError func(error)) (*Watcher, error) {
-	if onError == nil {
-		onError = func(error) {}
+// namespace and calls handle for each until Close. An error is returned
+// only if the first subscription fails.
+func WatchLinks(handle func(LinkEvent), opts WatchOptions) (*Watcher, error) {
+	if opts.OnError == nil {
+		opts.OnError = func(error) {}
 	}
-	w := &Watcher{handle: handle, onError: onError, done: make(chan struct{}), stopped: make(chan struct{})}
+	if opts.OnResync == nil {
+		opts.OnResync = func() {}
+	}
+	w := &Watcher{handle: handle, opts: opts, done: make(chan struct{}), stopped: make(chan struct{})}
 	ch, err := w.subscribe()
 	if err != nil {
 		return nil, err
@@ -65,7 +79,7 @@ func (w *Watcher) subscribe() (chan netlink.LinkUpdate, error) {
 			select {
 			case <-w.done: // the socket closed under Close: not a failure
 			default:
-				w.onError(err)
+				w.opts.OnError(err)
 			}
 		},
 	})
@@ -93,8 +107,9 @@ func (w *Watcher) run(ch chan netlink.LinkUpdate) {
 			if ch, err = w.subscribe(); err == nil {
 				break
 			}
-			w.onError(err)
+			w.opts.OnError(err)
 		}
+		w.opts.OnResync()
 	}
 }
 

@@ -50,7 +50,7 @@ func TestWatchLinks(t *testing.T) {
 		if ev.Name == a {
 			events <- ev
 		}
-	}, func(err error) { t.Logf("watcher: %v", err) })
+	}, netdev.WatchOptions{OnError: func(err error) { t.Logf("watcher: %v", err) }})
 	if err != nil {
 		t.Fatal(err)
 	}

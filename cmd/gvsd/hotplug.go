@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"slices"
 	"sync"
 
@@ -47,8 +48,9 @@ func newHotplugs(log *zap.Logger) *hotplugs {
 // Without it (the subscription failed) ports keep the device they were
 // opened with: interfaces that appear later are not picked up.
 func (hp *hotplugs) watch() error {
-	w, err := netdev.WatchLinks(hp.handle, func(err error) {
-		hp.log.Warn("link watcher: subscribing again", zap.Error(err))
+	w, err := netdev.WatchLinks(hp.handle, netdev.WatchOptions{
+		OnError:  func(err error) { hp.log.Warn("link watcher", zap.Error(err)) },
+		OnResync: hp.resync,
 	})
 	if err != nil {
 		return err
@@ -80,13 +82,50 @@ func (hp *hotplugs) add(pl *pmd.Poller, name string, open func() (datapath.Batch
 	hp.mu.Unlock()
 	if err := d.Fault(); err != nil {
 		hp.log.Warn("port is down: its device cannot be opened", zap.String("port", name), zap.Error(err))
-		// The interface may have appeared after the open and before the
-		// registration, when no event could reach d.
-		if index, running, err := netdev.LinkState(name); err == nil {
-			hp.appeared(d, index, running)
+		// A missing interface may have appeared after the open and
+		// before the registration, when no event could reach d.
+		var oe *netdev.OpenError
+		if errors.As(err, &oe) && oe.Missing() {
+			if index, running, err := netdev.LinkState(name); err == nil {
+				hp.appeared(d, index, running)
+			}
 		}
 	}
 	return d
+}
+
+// all returns every registered device.
+func (hp *hotplugs) all() []*hotplugPort {
+	hp.mu.Lock()
+	defer hp.mu.Unlock()
+	var out []*hotplugPort
+	for _, list := range hp.byName {
+		out = append(out, list...)
+	}
+	return out
+}
+
+// resync checks every device against the interfaces that exist now, after
+// the watcher lost events: one whose interface is gone, or was
+// re-created, is taken down or reopened as the lost events would have.
+func (hp *hotplugs) resync() {
+	for _, d := range hp.all() {
+		index := d.Index()
+		if index == 0 {
+			continue // no device: the new subscription's dump reopens it
+		}
+		now, running, err := netdev.LinkState(d.name)
+		if err != nil && !netdev.IsNoDevice(err) {
+			continue // cannot tell
+		}
+		if now == index {
+			continue
+		}
+		hp.gone(d, index)
+		if err == nil {
+			hp.appeared(d, now, running)
+		}
+	}
 }
 
 // remove takes d out of the registry.
@@ -118,13 +157,19 @@ func (hp *hotplugs) handle(ev netdev.LinkEvent) {
 	// The devices are called without hp.mu: opening one may take a while
 	// and deleting a port (which removes it) must not wait for that.
 	for _, d := range others {
-		if d.Gone(ev.Index, netdev.NoDevice(d.name)) {
-			hp.log.Warn("port is down: its device vanished", zap.String("port", d.name), zap.Int("ifindex", ev.Index),
-				zap.String("error", d.Fault().Error()))
-		}
+		hp.gone(d, ev.Index)
 	}
 	for _, d := range named {
 		hp.appeared(d, ev.Index, ev.Running)
+	}
+}
+
+// gone tells d the interface with that index is gone and logs it if it
+// was d's.
+func (hp *hotplugs) gone(d *hotplugPort, index int) {
+	if d.Gone(index, netdev.NoDevice(d.name)) {
+		hp.log.Warn("port is down: its device vanished", zap.String("port", d.name), zap.Int("ifindex", index),
+			zap.String("error", d.Fault().Error()))
 	}
 }
 

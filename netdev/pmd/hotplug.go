@@ -166,6 +166,13 @@ func (h *Hotplug) drop() {
 	h.index = 0
 }
 
+// Index is the interface index of h's device, 0 without one.
+func (h *Hotplug) Index() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.index
+}
+
 // Fault is why h has no device (nil while it has one).
 func (h *Hotplug) Fault() error {
 	h.mu.Lock()
