@@ -178,7 +178,7 @@ func missingDevice(t *testing.T, l *netLab, typ string) {
 	l.mustPing("a", "b")
 	reason := "could not open network device " + l.host("c") + " (No such device)"
 	checkDown(t, d, l.host("c"), 3, reason)
-	if n := strings.Count(d.log.String(), "port is down: its device cannot be opened"); n != 1 {
+	if n := strings.Count(d.log.String(), "port device cannot be opened"); n != 1 {
 		t.Errorf("missing device logged %d times, want once", n)
 	}
 

@@ -81,7 +81,7 @@ func (hp *hotplugs) add(pl *pmd.Poller, name string, open func() (datapath.Batch
 	hp.byName[name] = append(hp.byName[name], d)
 	hp.mu.Unlock()
 	if err := d.Fault(); err != nil {
-		hp.log.Warn("port is down: its device cannot be opened", zap.String("port", name), zap.Error(err))
+		hp.log.Warn("port device cannot be opened", zap.String("port", name), zap.Error(err))
 		// A missing interface may have appeared after the open and
 		// before the registration, when no event could reach d.
 		var oe *netdev.OpenError

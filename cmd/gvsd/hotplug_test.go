@@ -75,7 +75,7 @@ func TestHotplugsResync(t *testing.T) {
 	}
 
 	gone := hp.add(pl, name+"x", func() (datapath.BatchDevice, error) { return netdev.OpenSystem(name + "x") })
-	if gone.Fault() == nil || logs.FilterMessage("port is down: its device cannot be opened").Len() != 1 {
+	if gone.Fault() == nil || logs.FilterMessage("port device cannot be opened").Len() != 1 {
 		t.Errorf("missing interface: fault %v, logs %v", gone.Fault(), logs.All())
 	}
 	gone.Close()
