@@ -42,7 +42,8 @@ func (s *Server) DumpPorts(_ context.Context, r *ctlpb.DumpPortsRequest) (*ctlpb
 	for _, st := range ports {
 		ps := &ctlpb.PortStats{Name: st.Name, Ofport: uint32(st.OFPort),
 			RxPackets: st.RxPackets, RxBytes: st.RxBytes, RxDropped: st.RxDropped,
-			TxPackets: st.TxPackets, TxBytes: st.TxBytes, TxDropped: st.TxDropped}
+			TxPackets: st.TxPackets, TxBytes: st.TxBytes, TxDropped: st.TxDropped,
+			LinkState: linkState(st.LinkUp), Error: st.Error}
 		out.Ports = append(out.Ports, ps)
 		no := fmt.Sprintf("%2d", st.OFPort)
 		if st.Local {
@@ -50,6 +51,7 @@ func (s *Server) DumpPorts(_ context.Context, r *ctlpb.DumpPortsRequest) (*ctlpb
 		}
 		fmt.Fprintf(&t, "  port %s: rx pkts=%d, bytes=%d, drop=%d, errs=0, frame=0, over=0, crc=0\n", no, ps.RxPackets, ps.RxBytes, ps.RxDropped)
 		fmt.Fprintf(&t, "           tx pkts=%d, bytes=%d, drop=%d, errs=0, coll=0\n", ps.TxPackets, ps.TxBytes, ps.TxDropped)
+		writePortState(&t, st)
 	}
 	out.Text = t.String()
 	return out, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/flowtable"
+	"github.com/gvs-project/gvs/vswitch"
 )
 
 // Version is gvs's version, set at build time with -ldflags.
@@ -25,6 +26,8 @@ var (
 	descPortTxPackets = desc("port_tx_packets_total", "Packets sent on a port.", "bridge", "port")
 	descPortTxBytes   = desc("port_tx_bytes_total", "Bytes sent on a port.", "bridge", "port")
 	descPortTxDropped = desc("port_tx_dropped_total", "Packets a port failed to send.", "bridge", "port")
+	descPortLinkUp    = desc("port_link_up", "1 while a port forwards (its device is open and its link running), else 0.", "bridge", "port")
+	descPortDevError  = desc("port_device_error", "1 for a port whose device cannot be used (its interface is missing, say), with the reason.", "bridge", "port", "error")
 	descLookups       = desc("flowtable_lookups_total", "Lookups in a flow table.", "bridge", "table")
 	descMatched       = desc("flowtable_matched_total", "Lookups in a flow table that matched a flow.", "bridge", "table")
 	descFlows         = desc("flowtable_flows", "Flows in a flow table.", "bridge", "table")
@@ -44,7 +47,7 @@ func NewCollector(dp *datapath.Datapath) *Collector { return &Collector{dp: dp} 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPortRxPackets, descPortRxBytes, descPortRxDropped, descPortTxPackets,
-		descPortTxBytes, descPortTxDropped, descLookups, descMatched, descFlows, descDrops, descMalformed, descFDB, descBuild} {
+		descPortTxBytes, descPortTxDropped, descPortLinkUp, descPortDevError, descLookups, descMatched, descFlows, descDrops, descMalformed, descFDB, descBuild} {
 		ch <- d
 	}
 }
@@ -68,6 +71,16 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			counter(descPortTxPackets, s.TxPackets.Load(), b.Name, p.Name)
 			counter(descPortTxBytes, s.TxBytes.Load(), b.Name, p.Name)
 			counter(descPortTxDropped, s.TxDropped.Load(), b.Name, p.Name)
+			up := 0.0
+			if p.Up.Load() {
+				up = 1
+			}
+			gauge(descPortLinkUp, up, b.Name, p.Name)
+			if f, ok := p.Dev.(vswitch.DeviceFault); ok {
+				if err := f.Fault(); err != nil {
+					gauge(descPortDevError, 1, b.Name, p.Name, err.Error())
+				}
+			}
 		}
 		for id := 0; id < flowtable.NumTables; id++ {
 			t := b.Flows.Table(uint8(id))

@@ -2,6 +2,8 @@ package ctl
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/gvs-project/gvs/config"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
@@ -39,7 +41,8 @@ func (s *Server) ListPorts(_ context.Context, r *ctlpb.ListPortsRequest) (*ctlpb
 func portsOut(ports []vswitch.PortInfo) []*ctlpb.Port {
 	var out []*ctlpb.Port
 	for _, p := range ports {
-		pp := &ctlpb.Port{Name: p.Name, Ofport: uint32(p.OFPort), Type: string(p.Kind), VlanMode: p.VLANMode, Bridge: p.Bridge, Options: p.Options}
+		pp := &ctlpb.Port{Name: p.Name, Ofport: uint32(p.OFPort), Type: string(p.Kind), VlanMode: p.VLANMode, Bridge: p.Bridge, Options: p.Options,
+			Error: p.Error, LinkState: linkState(p.LinkUp)}
 		if p.Tag != nil {
 			t := uint32(*p.Tag)
 			pp.Tag = &t
@@ -50,6 +53,27 @@ func portsOut(ports []vswitch.PortInfo) []*ctlpb.Port {
 		out = append(out, pp)
 	}
 	return out
+}
+
+// linkState spells a port's link state as Open vSwitch's Interface
+// link_state column does.
+func linkState(up bool) string {
+	if up {
+		return "up"
+	}
+	return "down"
+}
+
+// writePortState adds a down port's state to its dump-ports entry, in the
+// words of ovs-ofctl show ("state: LINK_DOWN") and of the Interface error
+// column; an up port has no such line.
+func writePortState(t *strings.Builder, st vswitch.PortStats) {
+	switch {
+	case st.Error != "":
+		fmt.Fprintf(t, "           state: LINK_DOWN, error: %q\n", st.Error)
+	case !st.LinkUp:
+		fmt.Fprintf(t, "           state: LINK_DOWN\n")
+	}
 }
 
 // AddPort attaches a port (ovs-vsctl add-port).
@@ -65,7 +89,9 @@ func (s *Server) AddPort(ctx context.Context, r *ctlpb.AddPortRequest) (*ctlpb.A
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	return &ctlpb.AddPortResponse{Ofport: uint32(n)}, nil
+	// A port whose interface is missing is added, down: say why, as
+	// ovs-vsctl warns of it.
+	return &ctlpb.AddPortResponse{Ofport: uint32(n), Error: s.sw.PortFault(r.Port.Name)}, nil
 }
 
 // DelPort detaches a port (ovs-vsctl del-port).

@@ -3,7 +3,6 @@ package netdev
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -77,17 +76,18 @@ type AFXDP struct {
 	txDrop     atomic.Uint64
 }
 
-// OpenAFXDP attaches to the existing interface name.
+// OpenAFXDP attaches to the existing interface name. Its error is an
+// *OpenError; Missing tells an interface that does not exist.
 func OpenAFXDP(name string, cfg AFXDPConfig) (*AFXDP, error) {
 	d, err := openAFXDP(name, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("afxdp port %s: %w", name, err)
+		return nil, &OpenError{Name: name, Err: err}
 	}
 	return d, nil
 }
 
 func openAFXDP(name string, cfg AFXDPConfig) (*AFXDP, error) {
-	ifi, err := net.InterfaceByName(name)
+	index, mtu, err := lookupLink(name)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func openAFXDP(name string, cfg AFXDPConfig) (*AFXDP, error) {
 	if err := checkAFXDPPrivileges(uint64(nchunks * xdpChunk)); err != nil {
 		return nil, err
 	}
-	d := &AFXDP{name: name, ifindex: ifi.Index, mtu: ifi.MTU, epfd: -1}
+	d := &AFXDP{name: name, ifindex: index, mtu: mtu, epfd: -1}
 	ok := false
 	defer func() {
 		if !ok {
@@ -288,6 +288,9 @@ func (d *AFXDP) Fd() int {
 
 // MTU implements datapath.BatchDevice.
 func (d *AFXDP) MTU() int { return d.mtu }
+
+// Ifindex is the index of the interface the port was opened on.
+func (d *AFXDP) Ifindex() int { return d.ifindex }
 
 // LinkUp reports the interface's link state (ok false if unknown). Called
 // by the polling thread.

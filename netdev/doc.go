@@ -33,6 +33,15 @@
 //     dropped and counted). Internal is a Tap that gvs creates and brings up for
 //     the host.
 //
+// OpenSystem and OpenAFXDP fail with an *OpenError, worded as Open
+// vSwitch's Interface error column ("could not open network device veth9
+// (No such device)"); Missing tells an interface that does not exist, which
+// gvsd accepts (the port is down until the interface appears). WatchLinks
+// follows rtnetlink link updates (vishvananda/netlink), starting with, and
+// after a lost-events resubscription repeating, a dump of every link;
+// gvsd uses it to open, reopen and take down system and afxdp ports as
+// their interfaces come and go (see pmd.Hotplug).
+//
 // The polling threads that drive these devices are in netdev/pmd; this
 // package does not import it and depends on datapath only for the device
 // interface types (Frame, Device, BatchDevice, DeviceStats, Headroom).

@@ -1,8 +1,8 @@
 package netdev
 
 import (
+	"errors"
 	"fmt"
-	"net"
 	"runtime"
 	"sync/atomic"
 	"unsafe"
@@ -38,11 +38,73 @@ func setLinkUp(name string) error {
 
 // linkMTU returns the MTU of the named interface, 0 if unknown.
 func linkMTU(name string) int {
-	ifi, err := net.InterfaceByName(name)
+	_, mtu, err := lookupLink(name)
 	if err != nil {
 		return 0
 	}
-	return ifi.MTU
+	return mtu
+}
+
+// OpenError is why an existing kernel interface could not be opened as a
+// port. Its text is the one Open vSwitch records in the Interface's error
+// column: "could not open network device NAME (REASON)".
+type OpenError struct {
+	Name string
+	Err  error
+}
+
+func (e *OpenError) Error() string {
+	reason := e.Err.Error()
+	if errno, ok := e.Err.(unix.Errno); ok {
+		reason = capitalise(errno.Error())
+	}
+	return fmt.Sprintf("could not open network device %s (%s)", e.Name, reason)
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// Missing reports whether the interface does not exist (in the namespace
+// it was looked for in): it may still appear.
+func (e *OpenError) Missing() bool { return IsNoDevice(e.Err) }
+
+// IsNoDevice reports whether err says a network interface does not exist.
+func IsNoDevice(err error) bool {
+	return errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENXIO)
+}
+
+// NoDevice is the OpenError of an interface name that does not exist.
+func NoDevice(name string) *OpenError { return &OpenError{Name: name, Err: unix.ENODEV} }
+
+// capitalise upper-cases the first letter of an errno's text, as
+// strerror(3) spells it ("No such device").
+func capitalise(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// lookupLink returns the index and MTU of the named interface in the
+// calling thread's network namespace; an interface that does not exist is
+// an error that IsNoDevice recognises.
+func lookupLink(name string) (index, mtu int, err error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return 0, 0, err // a name longer than IFNAMSIZ
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		return 0, 0, err
+	}
+	index = int(ifr.Uint32())
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFMTU, ifr); err != nil {
+		return 0, 0, err
+	}
+	return index, int(ifr.Uint32()), nil
 }
 
 var heapSink atomic.Pointer[ethtoolValue]
@@ -97,4 +159,22 @@ func linkRunning(fd int, name string) (bool, error) {
 	}
 	fl := ifr.Uint16()
 	return fl&unix.IFF_UP != 0 && fl&unix.IFF_RUNNING != 0, nil
+}
+
+// LinkState returns the index of the named interface in the calling
+// thread's network namespace and whether its link is running (IFF_UP and
+// IFF_RUNNING); an interface that does not exist is an error that
+// IsNoDevice recognises.
+func LinkState(name string) (index int, running bool, err error) {
+	index, _, err = lookupLink(name)
+	if err != nil {
+		return 0, false, err
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	defer unix.Close(fd)
+	running, err = linkRunning(fd, name)
+	return index, running, err
 }

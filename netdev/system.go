@@ -3,7 +3,6 @@ package netdev
 import (
 	"encoding/binary"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -57,20 +56,22 @@ type System struct {
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // OpenSystem attaches to the existing interface name (in the calling
-// thread's network namespace) and brings it up.
+// thread's network namespace) and brings it up. Its error is an
+// *OpenError; Missing tells an interface that does not exist (or vanished
+// while it was being opened).
 func OpenSystem(name string) (*System, error) {
-	ifi, err := net.InterfaceByName(name)
+	index, mtu, err := lookupLink(name)
 	if err != nil {
-		return nil, fmt.Errorf("system port %s: %w", name, err)
+		return nil, &OpenError{Name: name, Err: err}
 	}
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("system port %s: AF_PACKET socket (needs CAP_NET_RAW): %w", name, err)
+		return nil, &OpenError{Name: name, Err: fmt.Errorf("AF_PACKET socket (needs CAP_NET_RAW): %w", err)}
 	}
-	s := &System{name: name, ifindex: ifi.Index, mtu: ifi.MTU, fd: fd}
+	s := &System{name: name, ifindex: index, mtu: mtu, fd: fd}
 	if err := s.setup(); err != nil {
 		s.closeFd()
-		return nil, fmt.Errorf("system port %s: %w", name, err)
+		return nil, &OpenError{Name: name, Err: err}
 	}
 	return s, nil
 }
@@ -147,6 +148,10 @@ func (s *System) MTU() int { return s.mtu }
 
 // Name is the interface name.
 func (s *System) Name() string { return s.name }
+
+// Ifindex is the index of the interface the port was opened on: an
+// interface of the same name with another index is another device.
+func (s *System) Ifindex() int { return s.ifindex }
 
 // LinkUp reports the interface's link state (ok false if unknown). Called
 // by the polling thread.

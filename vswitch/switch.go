@@ -122,6 +122,8 @@ type PortInfo struct {
 	Tag      *uint16 // nil: none
 	Trunks   []uint16
 	Options  map[string]string // as configured; nil if not known
+	LinkUp   bool              // the port forwards: its device is open and its link running
+	Error    string            // why its device cannot be used ("" if it can): Open vSwitch's Interface error
 }
 
 // Bridges describes every bridge.
@@ -158,6 +160,7 @@ func (s *Switch) portList(b *datapath.Bridge) []PortInfo {
 			pi.Tag = &tag
 		}
 		pi.Trunks = trunks
+		pi.LinkUp, pi.Error = p.Up.Load(), portFault(p)
 		if pc, ok := s.ports[p.Name]; ok {
 			pi.Options = pc.Options
 		}
@@ -168,8 +171,14 @@ func (s *Switch) portList(b *datapath.Bridge) []PortInfo {
 }
 
 // AddPort builds and attaches a port (ovs-vsctl add-port) and returns its
-// OpenFlow number. With mayExist a port of that name is no error. A
-// refused port is an ErrRefused error (a missing bridge included).
+// OpenFlow number. With mayExist a port of that name on that bridge with
+// the same settings is no error; on another bridge, or with other
+// settings, it is an ErrExists error (change settings with SetPort). A
+// refused port is an ErrRefused error (a missing bridge included) and
+// leaves nothing behind: not attached, not remembered, not saved; the
+// same call with a good configuration then succeeds. A system or afxdp
+// port whose interface is missing is added, down (PortFault says why),
+// as Open vSwitch adds it.
 func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, error) {
 	if pc.Name == "" {
 		return 0, errorf(ErrInvalid, "add-port needs a port name")
@@ -183,13 +192,19 @@ func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p := s.dp.PortByName(pc.Name); p != nil && mayExist {
+	if p := s.dp.PortByName(pc.Name); p != nil {
+		if !mayExist {
+			return 0, errorf(ErrExists, "cannot create a port named %s because a port named %s already exists on bridge %s", pc.Name, pc.Name, p.Bridge.Name)
+		}
+		if err := s.sameAsExisting(bridge, p, pc); err != nil {
+			return 0, err
+		}
 		return uint16(p.OFPort), nil
 	}
-	if err := s.addPort(bridge, pc); err != nil {
-		return 0, errorf(ErrRefused, "%v", err)
+	if s.dp.Bridge(pc.Name) != nil {
+		return 0, errorf(ErrExists, "cannot create a port named %s because a bridge named %s already exists", pc.Name, pc.Name)
 	}
-	if err := s.injectRx(pc.Name, rx); err != nil {
+	if err := s.addPortWith(bridge, pc, s.strictOpen); err != nil {
 		return 0, errorf(ErrRefused, "%v", err)
 	}
 	p := s.dp.PortByName(pc.Name)
@@ -197,15 +212,25 @@ func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, 
 		s.portStatus("add", pi)
 	}
 	s.log.Debug("port added", zap.String("bridge", bridge), zap.String("port", pc.Name), zap.Uint16("ofport", uint16(p.OFPort)), zap.String("type", string(pc.Type)))
+	if err := s.injectRx(pc.Name, rx); err != nil {
+		return 0, errorf(ErrRefused, "%v", err)
+	}
 	return uint16(p.OFPort), s.save()
 }
 
-// addPort builds, opens and attaches a port. Callers hold s.mu.
+// addPort builds, opens and attaches a port, keeping it if its device
+// cannot be opened (start-up). Callers hold s.mu.
 func (s *Switch) addPort(bridge string, pc config.Port) error {
+	return s.addPortWith(bridge, pc, s.open)
+}
+
+// addPortWith builds a port, opens its device with open and attaches it.
+// On error nothing is left. Callers hold s.mu.
+func (s *Switch) addPortWith(bridge string, pc config.Port, open DeviceOpener) error {
 	if s.dp.Bridge(bridge) == nil {
 		return errorf(ErrNotFound, "no bridge named %s", bridge)
 	}
-	p, err := AttachPort(s.dp, bridge, pc, s.open)
+	p, err := AttachPort(s.dp, bridge, pc, open)
 	if err != nil {
 		return err
 	}
@@ -286,7 +311,7 @@ func (s *Switch) SetPort(name string, c PortChange) error {
 	if err := s.dp.DelPort(name); err != nil {
 		return err
 	}
-	if err := s.addPort(bridge, pc); err != nil {
+	if err := s.addPortWith(bridge, pc, s.strictOpen); err != nil {
 		// Put the port back as it was rather than lose it.
 		if rerr := s.addPort(bridge, old); rerr != nil {
 			delete(s.ports, name)

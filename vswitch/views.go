@@ -16,6 +16,8 @@ type PortStats struct {
 	Local                         bool // the bridge's LOCAL port
 	RxPackets, RxBytes, RxDropped uint64
 	TxPackets, TxBytes, TxDropped uint64
+	LinkUp                        bool   // the port forwards (its device is open, its link running)
+	Error                         string // why its device cannot be used, "" if it can
 }
 
 // PortStats returns the counters of one port of a bridge (name, LOCAL or
@@ -38,7 +40,8 @@ func (s *Switch) PortStats(bridge, port string) ([]PortStats, error) {
 		st := &p.Stats
 		out = append(out, PortStats{Name: p.Name, OFPort: uint16(p.OFPort), Local: p == b.Local,
 			RxPackets: st.RxPackets.Load(), RxBytes: st.RxBytes.Load(), RxDropped: st.RxDropped.Load(),
-			TxPackets: st.TxPackets.Load(), TxBytes: st.TxBytes.Load(), TxDropped: st.TxDropped.Load()})
+			TxPackets: st.TxPackets.Load(), TxBytes: st.TxBytes.Load(), TxDropped: st.TxDropped.Load(),
+			LinkUp: p.Up.Load(), Error: portFault(p)})
 	}
 	return out, nil
 }

@@ -83,6 +83,9 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 			if err != nil || c.json(r) {
 				return err
 			}
+			if r.Error != "" { // added, down: warn as ovs-vsctl does, exit 0
+				fmt.Fprintf(cmd.ErrOrStderr(), "gvsctl: Error detected while setting up '%s': %s. See gvsd log for details.\n", p.Name, r.Error)
+			}
 			return nil
 		}}
 	addPort.Flags().BoolVar(&portMayExist, "may-exist", false, "do nothing if the port exists")
@@ -240,6 +243,9 @@ func formatShow(bridges []*ctlpb.Bridge) string {
 			fmt.Fprintf(&b, "            Interface %s\n", p.Name)
 			fmt.Fprintf(&b, "                type: %s\n", p.Type)
 			fmt.Fprintf(&b, "                ofport: %d\n", p.Ofport)
+			if p.Error != "" {
+				fmt.Fprintf(&b, "                error: %q\n", p.Error)
+			}
 			if len(p.Options) > 0 {
 				var kv []string
 				for k, v := range p.Options {

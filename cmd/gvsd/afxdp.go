@@ -9,10 +9,11 @@ import (
 	"github.com/gvs-project/gvs/netdev"
 )
 
-// openAFXDP opens an afxdp port. Options: queues=N (RX queues served from
-// queue 0; default all), xdp-mode=native|generic|best (OVS's spelling;
-// default best: native, else generic).
-func openAFXDP(p config.Port) (datapath.BatchDevice, error) {
+// afxdpOpener returns the function that opens an afxdp port's device, or
+// the error of its options. Options: queues=N (RX queues served from queue
+// 0; default all), xdp-mode=native|generic|best (OVS's spelling; default
+// best: native, else generic).
+func afxdpOpener(p config.Port) (func() (datapath.BatchDevice, error), error) {
 	var cfg netdev.AFXDPConfig
 	if s := p.Options["queues"]; s != "" {
 		n, err := strconv.Atoi(s)
@@ -30,5 +31,5 @@ func openAFXDP(p config.Port) (datapath.BatchDevice, error) {
 	default:
 		return nil, fmt.Errorf("port %s: options:xdp-mode=%q: want native, generic or best", p.Name, m)
 	}
-	return netdev.OpenAFXDP(p.Name, cfg)
+	return func() (datapath.BatchDevice, error) { return netdev.OpenAFXDP(p.Name, cfg) }, nil
 }

@@ -71,8 +71,13 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	}
 	defer l.Close()
 
-	np := newNetPorts()
+	np := newNetPorts(log)
 	defer np.Close() // after the bridges' ports are deleted below
+	// Before any port is opened: an interface that appears while the
+	// ports are being set up is picked up too.
+	if err := np.watch(); err != nil {
+		log.Warn("system and afxdp ports will not follow their interfaces", zap.Error(err))
+	}
 	dp := datapath.New()
 	ct := vswitch.NewConntrack(cfg.Conntrack)
 	ct.Start(10 * time.Second) // expire idle connections
@@ -122,6 +127,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	log.Info("gvsd running", zap.String("socket", cfg.Socket), zap.Int("bridges", len(dp.Bridges())), zap.String("version", ctl.Version))
 	err = srv.Serve(ctx, l, gid)
 	log.Info("gvsd stopping")
+	np.StopWatching() // no device is reopened while the ports go
 	// Close every device (pcap files are flushed). The socket file went
 	// with the listener; removing it again by name could delete the
 	// socket of a gvsd that started since.

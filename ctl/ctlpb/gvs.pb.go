@@ -352,15 +352,22 @@ func (x *Bridge) GetPorts() []*Port {
 }
 
 type Port struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Ofport        uint32                 `protobuf:"varint,2,opt,name=ofport,proto3" json:"ofport,omitempty"`
-	Type          string                 `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
-	Tag           *uint32                `protobuf:"varint,4,opt,name=tag,proto3,oneof" json:"tag,omitempty"`
-	Trunks        []uint32               `protobuf:"varint,5,rep,packed,name=trunks,proto3" json:"trunks,omitempty"`
-	VlanMode      string                 `protobuf:"bytes,6,opt,name=vlan_mode,json=vlanMode,proto3" json:"vlan_mode,omitempty"`
-	Options       map[string]string      `protobuf:"bytes,7,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Bridge        string                 `protobuf:"bytes,8,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Ofport   uint32                 `protobuf:"varint,2,opt,name=ofport,proto3" json:"ofport,omitempty"`
+	Type     string                 `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	Tag      *uint32                `protobuf:"varint,4,opt,name=tag,proto3,oneof" json:"tag,omitempty"`
+	Trunks   []uint32               `protobuf:"varint,5,rep,packed,name=trunks,proto3" json:"trunks,omitempty"`
+	VlanMode string                 `protobuf:"bytes,6,opt,name=vlan_mode,json=vlanMode,proto3" json:"vlan_mode,omitempty"`
+	Options  map[string]string      `protobuf:"bytes,7,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Bridge   string                 `protobuf:"bytes,8,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	// Why the port's device cannot be used, as Open vSwitch's Interface
+	// error column says it ("could not open network device veth9 (No such
+	// device)"); "" while it works.
+	Error string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	// "up" while the port forwards (device open, link running), else "down"
+	// (Open vSwitch's Interface link_state).
+	LinkState     string `protobuf:"bytes,10,opt,name=link_state,json=linkState,proto3" json:"link_state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -451,6 +458,20 @@ func (x *Port) GetBridge() string {
 	return ""
 }
 
+func (x *Port) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *Port) GetLinkState() string {
+	if x != nil {
+		return x.LinkState
+	}
+	return ""
+}
+
 type AddPortRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Bridge        string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
@@ -512,8 +533,11 @@ func (x *AddPortRequest) GetMayExist() bool {
 }
 
 type AddPortResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ofport        uint32                 `protobuf:"varint,1,opt,name=ofport,proto3" json:"ofport,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Ofport uint32                 `protobuf:"varint,1,opt,name=ofport,proto3" json:"ofport,omitempty"`
+	// Set when the port was added but its device cannot be used yet (its
+	// interface is missing): the port is down until the interface appears.
+	Error         string `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -553,6 +577,13 @@ func (x *AddPortResponse) GetOfport() uint32 {
 		return x.Ofport
 	}
 	return 0
+}
+
+func (x *AddPortResponse) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
 }
 
 type DelPortRequest struct {
@@ -1791,6 +1822,8 @@ type PortStats struct {
 	TxPackets     uint64                 `protobuf:"varint,6,opt,name=tx_packets,json=txPackets,proto3" json:"tx_packets,omitempty"`
 	TxBytes       uint64                 `protobuf:"varint,7,opt,name=tx_bytes,json=txBytes,proto3" json:"tx_bytes,omitempty"`
 	TxDropped     uint64                 `protobuf:"varint,8,opt,name=tx_dropped,json=txDropped,proto3" json:"tx_dropped,omitempty"`
+	LinkState     string                 `protobuf:"bytes,9,opt,name=link_state,json=linkState,proto3" json:"link_state,omitempty"` // "up" or "down", as in Port
+	Error         string                 `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`                         // as in Port
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1879,6 +1912,20 @@ func (x *PortStats) GetTxDropped() uint64 {
 		return x.TxDropped
 	}
 	return 0
+}
+
+func (x *PortStats) GetLinkState() string {
+	if x != nil {
+		return x.LinkState
+	}
+	return ""
+}
+
+func (x *PortStats) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
 }
 
 type DropsRequest struct {
@@ -2797,7 +2844,7 @@ const file_gvs_proto_rawDesc = "" +
 	"\x06Bridge\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\tfail_mode\x18\x02 \x01(\tR\bfailMode\x12\"\n" +
-	"\x05ports\x18\x03 \x03(\v2\f.gvs.v1.PortR\x05ports\"\xa3\x02\n" +
+	"\x05ports\x18\x03 \x03(\v2\f.gvs.v1.PortR\x05ports\"\xd8\x02\n" +
 	"\x04Port\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06ofport\x18\x02 \x01(\rR\x06ofport\x12\x12\n" +
@@ -2806,7 +2853,11 @@ const file_gvs_proto_rawDesc = "" +
 	"\x06trunks\x18\x05 \x03(\rR\x06trunks\x12\x1b\n" +
 	"\tvlan_mode\x18\x06 \x01(\tR\bvlanMode\x123\n" +
 	"\aoptions\x18\a \x03(\v2\x19.gvs.v1.Port.OptionsEntryR\aoptions\x12\x16\n" +
-	"\x06bridge\x18\b \x01(\tR\x06bridge\x1a:\n" +
+	"\x06bridge\x18\b \x01(\tR\x06bridge\x12\x14\n" +
+	"\x05error\x18\t \x01(\tR\x05error\x12\x1d\n" +
+	"\n" +
+	"link_state\x18\n" +
+	" \x01(\tR\tlinkState\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x06\n" +
@@ -2814,9 +2865,10 @@ const file_gvs_proto_rawDesc = "" +
 	"\x0eAddPortRequest\x12\x16\n" +
 	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12 \n" +
 	"\x04port\x18\x02 \x01(\v2\f.gvs.v1.PortR\x04port\x12\x1b\n" +
-	"\tmay_exist\x18\x03 \x01(\bR\bmayExist\")\n" +
+	"\tmay_exist\x18\x03 \x01(\bR\bmayExist\"?\n" +
 	"\x0fAddPortResponse\x12\x16\n" +
-	"\x06ofport\x18\x01 \x01(\rR\x06ofport\"Y\n" +
+	"\x06ofport\x18\x01 \x01(\rR\x06ofport\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"Y\n" +
 	"\x0eDelPortRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\tif_exists\x18\x02 \x01(\bR\bifExists\x12\x16\n" +
@@ -2900,7 +2952,7 @@ const file_gvs_proto_rawDesc = "" +
 	"\x04port\x18\x02 \x01(\tR\x04port\"P\n" +
 	"\x11DumpPortsResponse\x12'\n" +
 	"\x05ports\x18\x01 \x03(\v2\x11.gvs.v1.PortStatsR\x05ports\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text\"\xe9\x01\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"\x9e\x02\n" +
 	"\tPortStats\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06ofport\x18\x02 \x01(\rR\x06ofport\x12\x1d\n" +
@@ -2913,7 +2965,11 @@ const file_gvs_proto_rawDesc = "" +
 	"tx_packets\x18\x06 \x01(\x04R\ttxPackets\x12\x19\n" +
 	"\btx_bytes\x18\a \x01(\x04R\atxBytes\x12\x1d\n" +
 	"\n" +
-	"tx_dropped\x18\b \x01(\x04R\ttxDropped\"&\n" +
+	"tx_dropped\x18\b \x01(\x04R\ttxDropped\x12\x1d\n" +
+	"\n" +
+	"link_state\x18\t \x01(\tR\tlinkState\x12\x14\n" +
+	"\x05error\x18\n" +
+	" \x01(\tR\x05error\"&\n" +
 	"\fDropsRequest\x12\x16\n" +
 	"\x06bridge\x18\x01 \x01(\tR\x06bridge\">\n" +
 	"\rDropsResponse\x12-\n" +

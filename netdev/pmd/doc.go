@@ -20,6 +20,16 @@
 //   - Polled.Close (deleting the port) detaches the port from its thread,
 //     runs a no-op on every thread so no batch can still be sending to the
 //     device, then closes the device.
+//   - NewHotplug makes the device of a port whose interface may be missing
+//     or come and go (gvsd's system and afxdp ports): the Hotplug is the
+//     port's Dev for the port's life and holds at most one Polled device
+//     of the interface. Appeared (an interface of the name exists, with an
+//     index) opens it, or replaces a device of a gone index; Gone (that
+//     index was deleted, moved or renamed) closes it. Without a device the
+//     port is down, Fault says why and output to it is dropped. Transmit
+//     holds a read lock per batch, so a device is swapped only when no
+//     sender is using it. A device that failed to open is retried only on
+//     another interface index.
 //   - Poller.Close stops every thread and waits for them to exit; ports
 //     still attached stop receiving (their devices stay open until their
 //     ports are deleted). Attach after Close fails.
