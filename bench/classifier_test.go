@@ -191,12 +191,12 @@ func BenchmarkLearnRefresh(b *testing.B) {
 	mk := func() *flowtable.Flow {
 		return &flowtable.Flow{Table: 20, Priority: 1, HardTimeout: 300, Match: mkMatch(ex(flowtable.FieldEthDst, 0xfa163e000001), fv{f: flowtable.FieldVLANTCI, v: 1, mask: 0xfff}), Actions: []flowtable.Action{flowtable.SetField{Field: flowtable.FieldTunID, Value: flowtable.Value{Lo: 5}, Mask: flowtable.Value{Lo: ^uint64(0)}, Load: true}, flowtable.Output{Port: 2}}}
 	}
-	ts.Learn(mk(), time.Now())
+	ts.Learn(mk(), 0, time.Now())
 	f := mk()
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		ts.Learn(f, now)
+		ts.Learn(f, 0, now)
 	}
 }
 

@@ -64,8 +64,16 @@ func (x *xlate) PushVLAN(tpid uint16) { x.tpid = tpid }
 // Learn adds or refreshes the flow l builds from the key, except in a dry
 // run (trace). This is the one action that allocates: it creates a flow.
 func (x *xlate) Learn(l flowtable.Learn) {
+	ok := true // a trace assumes learning succeeds
 	if !x.dryRun {
-		x.bridge.Flows.Learn(l.Flow(&x.key), time.Unix(0, x.now))
+		ok = x.bridge.Flows.Learn(l.Flow(&x.key), l.Limit, time.Unix(0, x.now))
+	}
+	if r := l.Result; r.Bits == 1 {
+		v := uint64(0)
+		if ok {
+			v = 1
+		}
+		x.key.SetBits(flowtable.FieldByID(r.Field), r.Ofs, 1, flowtable.Value{Lo: v})
 	}
 }
 

@@ -16,7 +16,13 @@ type Learn struct {
 	Cookie         uint64
 	SendFlowRem    bool
 	DeleteLearned  bool
-	Specs          []LearnSpec
+	// Limit: no new flow is learned while the table holds Limit flows
+	// with the learned cookie (0: no limit), as OVS's learn(limit=).
+	Limit uint32
+	// Result, when Bits is 1, is the bit learn sets to 1 when it added or
+	// refreshed its flow and to 0 when a limit refused it (result_dst=).
+	Result Subfield
+	Specs  []LearnSpec
 }
 
 // LearnSpecKind is what a learn spec does in the learned flow.
@@ -100,6 +106,11 @@ func (p *parser) learn(arg string, col int, st *actState) (Action, error) {
 				err = p.errAt(vcol, val, "bad learn cookie: %v", err)
 			}
 			l.Cookie = v.Lo
+		case key == "limit" && hasVal:
+			n, err = num(1<<32 - 1)
+			l.Limit = uint32(n)
+		case key == "result_dst" && hasVal:
+			l.Result, err = p.learnResult(val, vcol, st)
 		case pt.s == "send_flow_rem":
 			l.SendFlowRem = true
 		case pt.s == "delete_learned":
@@ -114,6 +125,21 @@ func (p *parser) learn(arg string, col int, st *actState) (Action, error) {
 		}
 	}
 	return l, nil
+}
+
+// learnResult parses result_dst=FIELD[BIT]: one writable bit.
+func (p *parser) learnResult(val string, col int, st *actState) (Subfield, error) {
+	sf, err := p.subfield(val, col)
+	if err != nil {
+		return Subfield{}, err
+	}
+	if sf.Bits != 1 {
+		return Subfield{}, p.errAt(col, val, "result_dst in 'learn' action must be a single bit")
+	}
+	if err := p.checkDst(FieldByID(sf.Field), st, col, val); err != nil {
+		return Subfield{}, err
+	}
+	return sf, nil
 }
 
 // learnSpec parses one spec: FIELD[a..b], DST[..]=SRC[..], DST=VALUE,
@@ -264,6 +290,12 @@ func (l Learn) format(aw *actionWriter) {
 	if l.Cookie != 0 {
 		s = append(s, "cookie="+hex0(l.Cookie))
 	}
+	if l.Limit != 0 {
+		s = append(s, fmt.Sprintf("limit=%d", l.Limit))
+	}
+	if l.Result.Bits != 0 {
+		s = append(s, "result_dst="+formatSubfield(l.Result))
+	}
 	for _, sp := range l.Specs {
 		s = append(s, aw.learnSpec(&sp))
 	}
@@ -305,11 +337,14 @@ func learnImm(f *Field, v Value, o *FormatOptions) string {
 
 // Access: the learned flow takes its values from the specs' source
 // fields; the packet itself is not changed.
-func (l Learn) Access(reads, _ *FieldSet) {
+func (l Learn) Access(reads, writes *FieldSet) {
 	for _, sp := range l.Specs {
 		if !sp.SrcIsImm {
 			reads.Add(sp.Src.Field)
 		}
+	}
+	if l.Result.Bits != 0 {
+		writes.Add(l.Result.Field)
 	}
 }
 

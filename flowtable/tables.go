@@ -11,11 +11,12 @@ import (
 // mutex, built on copies of the tables they change, and published with one
 // atomic pointer swap, so a batch is seen entirely or not at all.
 type Tables struct {
-	mu    sync.Mutex // serialises writers
-	snap  atomic.Pointer[Snapshot]
-	stats [NumTables]TableStats
-	gen   uint64 // last transaction number (under mu)
-	seq   uint64 // last flow/subtable sequence number (under mu)
+	mu     sync.Mutex // serialises writers
+	snap   atomic.Pointer[Snapshot]
+	stats  [NumTables]TableStats
+	limits [NumTables]TableLimit // under mu
+	gen    uint64                // last transaction number (under mu)
+	seq    uint64                // last flow/subtable sequence number (under mu)
 }
 
 // counterStripes is the number of copies of each table's lookup counters.

@@ -37,19 +37,4 @@ func (t *Tables) Expire(now time.Time) []*Flow {
 	return gone
 }
 
-func expired(f *Flow, now int64) bool {
-	const sec = int64(time.Second)
-	if f.HardTimeout != 0 && now >= f.modified.Load()+int64(f.HardTimeout)*sec {
-		return true
-	}
-	if f.IdleTimeout != 0 {
-		last := f.used.Load()
-		if last == 0 {
-			last = f.Created.UnixNano()
-		}
-		if now >= last+int64(f.IdleTimeout)*sec {
-			return true
-		}
-	}
-	return false
-}
+func expired(f *Flow, now int64) bool { return timed(f) && now >= expiresAt(f) }

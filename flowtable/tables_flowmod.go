@@ -97,7 +97,13 @@ func (x *txn) add(f *Flow) error {
 	if f.Flags&FlagCheckOverlap != 0 && x.overlaps(f) {
 		return ErrOverlap
 	}
-	x.insert(x.prepare(f))
+	nf := x.prepare(f)
+	if x.cur[nf.Table].findExact(&nf.Match, nf.Priority) == nil {
+		if err := x.makeRoom(nf.Table); err != nil {
+			return err
+		}
+	}
+	x.insert(nf)
 	return nil
 }
 
@@ -214,6 +220,9 @@ func (t *Tables) Replace(flows []*Flow, now time.Time) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if err := t.fitsLimits(flows); err != nil {
+		return err
+	}
 	old := t.snap.Load()
 	x := t.begin(now, true)
 	for _, tb := range old.tables {

@@ -7,9 +7,13 @@ import "time"
 // creation time stay, and its hard timeout starts again. Refreshing a flow
 // that f does not change takes no lock and rebuilds nothing. Learn takes
 // ownership of f. A flow for table 255 is ignored.
-func (t *Tables) Learn(f *Flow, now time.Time) {
+//
+// A new flow is not added, and Learn reports false, when the table holds
+// limit (if not 0) flows with f's cookie already, as learn(limit=), or
+// is at its TableLimit and may not evict.
+func (t *Tables) Learn(f *Flow, limit uint32, now time.Time) bool {
 	if f == nil || int(f.Table) >= NumTables {
-		return
+		return false
 	}
 	if !f.owned {
 		for i := range f.Match.Value {
@@ -18,7 +22,7 @@ func (t *Tables) Learn(f *Flow, now time.Time) {
 	}
 	if old := t.snap.Load().tables[f.Table].findExact(&f.Match, f.Priority); old != nil && sameLearned(old, f) {
 		old.modified.Store(now.UnixNano())
-		return
+		return true
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -27,7 +31,7 @@ func (t *Tables) Learn(f *Flow, now time.Time) {
 	switch {
 	case old != nil && sameLearned(old, f):
 		old.modified.Store(now.UnixNano())
-		return
+		return true
 	case old != nil:
 		// As OVS's modify-strict: actions and cookie change; timeouts,
 		// importance, flags, counters and creation time stay.
@@ -36,8 +40,14 @@ func (t *Tables) Learn(f *Flow, now time.Time) {
 		nf.IdleTimeout, nf.HardTimeout, nf.Importance, nf.Flags = old.IdleTimeout, old.HardTimeout, old.Importance, old.Flags
 		nf.copyStats(old)
 		x.swap(old, nf)
+	case limit != 0 && x.countCookie(f.Table, f.Cookie) >= int(limit):
+		return false
 	default:
+		if x.makeRoom(f.Table) != nil {
+			return false
+		}
 		x.insert(x.prepare(f))
 	}
 	x.commit()
+	return true
 }

@@ -324,7 +324,7 @@ func TestLearn(t *testing.T) {
 	mk := func(p Port) *Flow {
 		return &Flow{Table: 20, Priority: 1, HardTimeout: 300, Match: mkMatch(ex(FieldEthDst, 0xfa163e000001), fv{f: FieldVLANTCI, v: 1, mask: 0xfff}), Actions: out(p)}
 	}
-	ts.Learn(mk(5), t0)
+	ts.Learn(mk(5), 0, t0)
 	f := ts.Snapshot().Lookup(20, mkKey(ex(FieldEthDst, 0xfa163e000001), ex(FieldVLANTCI, 0x1001)), new(Key))
 	if f == nil {
 		t.Fatal("learned flow not found")
@@ -333,7 +333,7 @@ func TestLearn(t *testing.T) {
 	snap := ts.Snapshot()
 
 	// Same flow again: refreshed in place, no new snapshot.
-	ts.Learn(mk(5), t0.Add(200*time.Second))
+	ts.Learn(mk(5), 0, t0.Add(200*time.Second))
 	if ts.Snapshot() != snap || !f.Modified().Equal(t0.Add(200*time.Second)) {
 		t.Errorf("identical learn did not refresh in place")
 	}
@@ -341,7 +341,7 @@ func TestLearn(t *testing.T) {
 		t.Errorf("refreshed flow expired at 301s")
 	}
 	// Different actions: replaced, counters and creation kept.
-	ts.Learn(mk(6), t0.Add(250*time.Second))
+	ts.Learn(mk(6), 0, t0.Add(250*time.Second))
 	g := ts.Snapshot().Lookup(20, mkKey(ex(FieldEthDst, 0xfa163e000001), ex(FieldVLANTCI, 0x1001)), new(Key))
 	if g == f || flowPorts([]*Flow{g})[0] != 6 {
 		t.Fatalf("learn did not update actions")
@@ -355,8 +355,8 @@ func TestLearn(t *testing.T) {
 	if gone := ts.Expire(t0.Add(550 * time.Second)); len(gone) != 1 || gone[0] != g || ts.Len() != 0 {
 		t.Errorf("not expired at 550s: %d", len(gone))
 	}
-	ts.Learn(&Flow{Table: 255}, t0) // ignored
-	ts.Learn(nil, t0)
+	ts.Learn(&Flow{Table: 255}, 0, t0) // ignored
+	ts.Learn(nil, 0, t0)
 	if ts.Len() != 0 {
 		t.Errorf("learn to table 255 added a flow")
 	}
@@ -373,7 +373,7 @@ func TestLearnConcurrentWithLookups(t *testing.T) {
 				k := mkKey(ex(FieldEthDst, uint64(i%50)))
 				var wc Key
 				ts.Snapshot().Lookup(10, k, &wc)
-				ts.Learn(&Flow{Table: 10, Priority: 1, HardTimeout: 300, Match: mkMatch(ex(FieldEthDst, uint64(i%50))), Actions: out(Port(1 + w%2))}, t0)
+				ts.Learn(&Flow{Table: 10, Priority: 1, HardTimeout: 300, Match: mkMatch(ex(FieldEthDst, uint64(i%50))), Actions: out(Port(1 + w%2))}, 0, t0)
 			}
 		}(w)
 	}
