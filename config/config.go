@@ -99,7 +99,20 @@ type Bridge struct {
 	// duration string such as "5m".
 	MACTableSize int           `yaml:"mac_table_size"`
 	MACAgingTime time.Duration `yaml:"mac_aging_time"`
-	Ports        []Port        `yaml:"ports"`
+	// FlowTables limits OpenFlow tables, as Open vSwitch's Flow_Table
+	// records (Bridge flow_tables) do.
+	FlowTables []FlowTable `yaml:"flow_tables"`
+	Ports      []Port      `yaml:"ports"`
+}
+
+// FlowTable is the limit of one OpenFlow table, as Open vSwitch's
+// Flow_Table flow_limit and overflow_policy. It is also persisted as JSON
+// in the state file.
+type FlowTable struct {
+	Table     uint8 `yaml:"table" json:"table"`
+	FlowLimit int   `yaml:"flow_limit" json:"flow_limit"`
+	// OverflowPolicy is refuse (the default) or evict.
+	OverflowPolicy string `yaml:"overflow_policy" json:"overflow_policy,omitempty"`
 }
 
 // Port is one configured port. It is also persisted as JSON in the state

@@ -272,7 +272,7 @@ func lookup(n *yaml.Node, key string) *yaml.Node {
 }
 
 func (l *loader) bridgeConfig(n *yaml.Node, b *Bridge) error {
-	known := []string{"name", "fail_mode", "flows", "mac_table_size", "mac_aging_time", "ports"}
+	known := []string{"name", "fail_mode", "flows", "mac_table_size", "mac_aging_time", "flow_tables", "ports"}
 	var portsNode *yaml.Node
 	err := l.fields(n, "a bridge", known, func(key string, k, v *yaml.Node) error {
 		var err error
@@ -299,6 +299,8 @@ func (l *loader) bridgeConfig(n *yaml.Node, b *Bridge) error {
 			b.MACTableSize = int(i)
 		case "mac_aging_time":
 			b.MACAgingTime, err = l.duration(key, v)
+		case "flow_tables":
+			b.FlowTables, err = l.flowTables(v)
 		case "ports":
 			portsNode = v
 		}
@@ -308,6 +310,47 @@ func (l *loader) bridgeConfig(n *yaml.Node, b *Bridge) error {
 		return err
 	}
 	return l.ports(portsNode, b)
+}
+
+// flowTables reads a bridge's list of table limits.
+func (l *loader) flowTables(n *yaml.Node) ([]FlowTable, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, l.errAt(n, "flow_tables", "flow_tables: want a list of {table, flow_limit, overflow_policy}")
+	}
+	var out []FlowTable
+	seen := map[uint8]bool{}
+	for _, tn := range n.Content {
+		var ft FlowTable
+		err := l.fields(deref(tn), "a flow table", []string{"table", "flow_limit", "overflow_policy"}, func(key string, k, v *yaml.Node) error {
+			var i int64
+			var err error
+			switch key {
+			case "table":
+				i, err = l.integer(key, v, 0, 254)
+				ft.Table = uint8(i)
+			case "flow_limit":
+				i, err = l.integer(key, v, 0, 1<<31-1)
+				ft.FlowLimit = int(i)
+			case "overflow_policy":
+				if ft.OverflowPolicy, err = l.str(key, v); err == nil && ft.OverflowPolicy != "refuse" && ft.OverflowPolicy != "evict" {
+					err = l.errAt(v, key, "overflow_policy: want refuse or evict, not %q", ft.OverflowPolicy)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if seen[ft.Table] {
+			return nil, l.errAt(tn, "flow_tables", "flow_tables: table %d is listed twice", ft.Table)
+		}
+		seen[ft.Table] = true
+		out = append(out, ft)
+	}
+	return out, nil
 }
 
 // duration reads whole seconds (as OVS mac-aging-time) or a duration

@@ -42,6 +42,7 @@ func Load(dp *datapath.Datapath, cfg *config.Config, open DeviceOpener) error {
 		if bc.MACTableSize > 0 || bc.MACAgingTime > 0 {
 			b.FDB.SetLimits(bc.MACTableSize, bc.MACAgingTime)
 		}
+		setTableLimits(b, bc.FlowTables)
 		for _, pc := range bc.Ports {
 			p, err := NewPort(pc)
 			if err != nil {
@@ -143,4 +144,26 @@ func NewConntrack(c config.Conntrack) *conntrack.Tracker {
 			ICMPFirst: tm["icmp_first"], ICMPReply: tm["icmp_reply"],
 		},
 	})
+}
+
+// setTableLimits applies a bridge's Flow_Table limits to its tables.
+func setTableLimits(b *datapath.Bridge, fts []config.FlowTable) {
+	for _, ft := range fts {
+		b.Flows.SetLimit(ft.Table, flowtable.TableLimit{Max: ft.FlowLimit, Evict: ft.OverflowPolicy == "evict"})
+	}
+}
+
+// tableLimits lists a bridge's table limits, for the state file.
+func tableLimits(b *datapath.Bridge) []config.FlowTable {
+	var out []config.FlowTable
+	for id := 0; id < flowtable.NumTables; id++ {
+		if l := b.Flows.Limit(uint8(id)); l.Max > 0 {
+			ft := config.FlowTable{Table: uint8(id), FlowLimit: l.Max}
+			if l.Evict {
+				ft.OverflowPolicy = "evict"
+			}
+			out = append(out, ft)
+		}
+	}
+	return out
 }

@@ -33,6 +33,15 @@ func TestFrags(t *testing.T) {
 	if err := s.SetFrags("br0", "nx-match"); err != nil {
 		t.Fatal(err)
 	}
+	r := restarted(t, st)
+	if m, err := r.Frags("br0"); m != "nx-match" || err != nil {
+		t.Fatalf("after restore: %q %v, want nx-match", m, err)
+	}
+}
+
+// restarted is a new core restored from what st holds, as after a restart.
+func restarted(t *testing.T, st *StateStore) *Switch {
+	t.Helper()
 	saved, err := st.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +50,5 @@ func TestFrags(t *testing.T) {
 	if err := r.Restore(saved); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := r.Frags("br0"); m != "nx-match" || err != nil {
-		t.Fatalf("after restore: %q %v, want nx-match", m, err)
-	}
+	return r
 }

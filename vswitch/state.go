@@ -31,9 +31,11 @@ type StateBridge struct {
 	MACAgingTime string `json:"mac_aging_time,omitempty"`
 	// Frags is the fragment handling mode (ovs-ofctl set-frags); "" =
 	// normal.
-	Frags string        `json:"frags,omitempty"`
-	Ports []config.Port `json:"ports"`
-	Flows []string      `json:"flows"`
+	Frags string `json:"frags,omitempty"`
+	// FlowTables are the tables' limits (Flow_Table).
+	FlowTables []config.FlowTable `json:"flow_tables,omitempty"`
+	Ports      []config.Port      `json:"ports"`
+	Flows      []string           `json:"flows"`
 }
 
 // StateStore keeps State in a file, replaced atomically on every save.
@@ -101,6 +103,7 @@ func (s *Switch) snapshot() *State {
 		if m := b.FragMode(); m != datapath.FragNormal {
 			sb.Frags = m.String()
 		}
+		sb.FlowTables = tableLimits(b)
 		for _, p := range b.Ports() {
 			if pc, ok := s.ports[p.Name]; ok {
 				pc.OFPort = uint16(p.OFPort)
@@ -146,6 +149,7 @@ func (s *Switch) Restore(st *State) error {
 		}
 		b.FDB.SetLimits(sb.MACTableSize, aging)
 		b.SetFragMode(frags)
+		setTableLimits(b, sb.FlowTables)
 		for _, pc := range sb.Ports {
 			if err := s.addPort(b.Name, pc); err != nil {
 				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)
