@@ -38,30 +38,30 @@ func (x *xlate) commit() {
 		return
 	}
 	x.commitVLAN(k, b)
-	if k.Get(fEthSrc) != b.Get(fEthSrc) || k.Get(fEthDst) != b.Get(fEthDst) {
+	if x.changed(k, b, fEthSrc, fEthDst) {
 		x.ops = append(x.ops, op{kind: opSetEth, a: k.Get(fEthSrc).Lo, b: k.Get(fEthDst).Lo})
 	}
 	switch k.Get(fEthType).Lo {
 	case ethTypeIPv4:
-		if differ(k, b, fIPv4Src, fIPv4Dst, fIPTOS, fIPECN, fIPTTL) {
+		if x.changed(k, b, fIPv4Src, fIPv4Dst, fIPTOS, fIPECN, fIPTTL) {
 			x.ops = append(x.ops, op{kind: opSetIPv4,
 				a: k.Get(fIPv4Src).Lo<<32 | k.Get(fIPv4Dst).Lo,
 				b: (k.Get(fIPTOS).Lo|k.Get(fIPECN).Lo)<<8 | k.Get(fIPTTL).Lo})
 		}
 		x.commitL4(k, b)
 	case ethTypeIPv6:
-		if differ(k, b, fIPv6Src, fIPv6Dst, fIPTOS, fIPECN, fIPTTL, fIPv6Label) {
+		if x.changed(k, b, fIPv6Src, fIPv6Dst, fIPTOS, fIPECN, fIPTTL, fIPv6Label) {
 			s, d := k.Get(fIPv6Src), k.Get(fIPv6Dst)
 			x.ops = append(x.ops, op{kind: opSetIPv6, a: s.Hi, b: s.Lo, c: d.Hi, d: d.Lo,
 				e: (k.Get(fIPTOS).Lo|k.Get(fIPECN).Lo)<<32 | k.Get(fIPTTL).Lo<<24 | k.Get(fIPv6Label).Lo})
 		}
-		if k.Get(fNDTarget) != b.Get(fNDTarget) {
+		if x.changed(k, b, fNDTarget) {
 			t := k.Get(fNDTarget)
 			x.ops = append(x.ops, op{kind: opSetNDTarget, a: t.Hi, b: t.Lo})
 		}
 		x.commitL4(k, b)
 	case ethTypeARP, ethTypeRARP:
-		if differ(k, b, fIPProto, fIPv4Src, fIPv4Dst, fARPSHA, fARPTHA) {
+		if x.changed(k, b, fIPProto, fIPv4Src, fIPv4Dst, fARPSHA, fARPTHA) {
 			x.ops = append(x.ops, op{kind: opSetARP, a: k.Get(fIPProto).Lo,
 				b: k.Get(fIPv4Src).Lo<<32 | k.Get(fIPv4Dst).Lo, c: k.Get(fARPSHA).Lo, d: k.Get(fARPTHA).Lo})
 		}
@@ -71,6 +71,9 @@ func (x *xlate) commit() {
 
 func (x *xlate) commitVLAN(k, b *flowtable.Key) {
 	kt, bt := uint16(k.Get(fVLANTCI).Lo), uint16(b.Get(fVLANTCI).Lo)
+	if kt != bt && x.exactWC {
+		x.wc.Set(fVLANTCI, fVLANTCI.FullMask())
+	}
 	switch {
 	case kt == bt:
 	case bt&vlanPresent == 0 && kt&vlanPresent != 0:
@@ -83,14 +86,23 @@ func (x *xlate) commitVLAN(k, b *flowtable.Key) {
 }
 
 func (x *xlate) commitL4(k, b *flowtable.Key) {
-	if k.Get(fTPSrc) != b.Get(fTPSrc) || k.Get(fTPDst) != b.Get(fTPDst) {
+	if x.changed(k, b, fTPSrc, fTPDst) {
 		x.ops = append(x.ops, op{kind: opSetL4, a: k.Get(fTPSrc).Lo, b: k.Get(fTPDst).Lo})
 	}
 }
 
-func differ(k, b *flowtable.Key, fs ...*flowtable.Field) bool {
+// changed reports whether k and b differ in one of the fields of a header
+// that one operation rewrites whole. With exactWC it then un-wildcards all
+// of them: the operation writes the packet's own values into the ones the
+// actions left alone.
+func (x *xlate) changed(k, b *flowtable.Key, fs ...*flowtable.Field) bool {
 	for _, f := range fs {
 		if k.Get(f) != b.Get(f) {
+			if x.exactWC {
+				for _, f := range fs {
+					x.wc.Set(f, f.FullMask())
+				}
+			}
 			return true
 		}
 	}

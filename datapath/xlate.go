@@ -45,6 +45,12 @@ type xlate struct {
 	trace     *tracer
 	recircs   []recirc
 	dryRun    bool // trace only: no counters, no learning
+	// exactWC makes wc complete: besides the lookups' masks, every field
+	// an action reads or writes and every field an emitted operation
+	// rewrites, so that any packet agreeing with this one on wc translates
+	// to the same operations (a megaflow, as ofproto-dpif's xlate builds
+	// it). Off on the plain per-packet path, which needs no wildcards.
+	exactWC bool
 }
 
 // reset prepares x for a new packet.
@@ -63,6 +69,12 @@ func (x *xlate) reset(k *flowtable.Key, b *Bridge, size int, now int64) {
 // run translates from table 0 of the current bridge.
 func (x *xlate) run(table uint8) {
 	x.trace.bridge(x.bridge)
+	if x.exactWC {
+		// Every traversal depends on where the packet came from and what
+		// it is, as OVS's xlate_wc_init has it.
+		x.wc.Set(fInPort, fInPort.FullMask())
+		x.wc.Set(fEthType, fEthType.FullMask())
+	}
 	if !x.fragments() {
 		return
 	}

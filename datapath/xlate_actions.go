@@ -17,6 +17,11 @@ func (x *xlate) actions(acts []flowtable.Action, table uint8) {
 			break
 		}
 		x.trace.action(x.depth, a)
+		if x.exactWC {
+			var rw flowtable.FieldSet
+			a.Access(&rw, &rw)
+			rw.AddTo(&x.wc)
+		}
 		// The control-flow actions of every pipeline (and ct, a large
 		// value) are dispatched directly, saving two indirect calls each; every other action,
 		// and these too in meaning, is what its Translate says.

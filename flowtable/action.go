@@ -1,5 +1,7 @@
 package flowtable
 
+import "math/bits"
+
 // Port is an OpenFlow port number in Open vSwitch's 16-bit space: 1..0xfeff
 // are switch ports, the values from 0xfff8 up are reserved ports.
 type Port uint16
@@ -80,6 +82,19 @@ func (s *FieldSet) Add(ids ...FieldID) {
 
 // Has reports whether id is in s.
 func (s *FieldSet) Has(id FieldID) bool { return s[id/64]&(1<<(id%64)) != 0 }
+
+// AddTo sets in the wildcard mask wc every bit of the fields in s: what a
+// cache of translations must match on once an action read or wrote them.
+func (s *FieldSet) AddTo(wc *Key) {
+	for w, set := range s {
+		for ; set != 0; set &= set - 1 {
+			id := FieldID(w*64 + bits.TrailingZeros64(set))
+			if f := FieldByID(id); f != nil && f.ID != FieldNone {
+				wc.SetMasked(f, f.FullMask(), f.FullMask())
+			}
+		}
+	}
+}
 
 // Subfield is a bit range of a field: NXM_NX_REG6[0..15].
 type Subfield struct {
