@@ -2984,13 +2984,16 @@ const file_gvs_proto_rawDesc = "" +
 	"\aAddPort\x12\x16.gvs.v1.AddPortRequest\x1a\x17.gvs.v1.AddPortResponse\x12:\n" +
 	"\aDelPort\x12\x16.gvs.v1.DelPortRequest\x1a\x17.gvs.v1.DelPortResponse\x12:\n" +
 	"\aSetPort\x12\x16.gvs.v1.SetPortRequest\x1a\x17.gvs.v1.SetPortResponse\x12@\n" +
-	"\tListPorts\x12\x18.gvs.v1.ListPortsRequest\x1a\x19.gvs.v1.ListPortsResponse2\x98\x02\n" +
+	"\tListPorts\x12\x18.gvs.v1.ListPortsRequest\x1a\x19.gvs.v1.ListPortsResponse2\xfc\x03\n" +
 	"\x05Flows\x12=\n" +
 	"\bModFlows\x12\x17.gvs.v1.ModFlowsRequest\x1a\x18.gvs.v1.ModFlowsResponse\x12I\n" +
 	"\fReplaceFlows\x12\x1b.gvs.v1.ReplaceFlowsRequest\x1a\x1c.gvs.v1.ReplaceFlowsResponse\x12@\n" +
 	"\tDumpFlows\x12\x18.gvs.v1.DumpFlowsRequest\x1a\x19.gvs.v1.DumpFlowsResponse\x12C\n" +
 	"\n" +
-	"DumpTables\x12\x19.gvs.v1.DumpTablesRequest\x1a\x1a.gvs.v1.DumpTablesResponse2\xb1\x03\n" +
+	"DumpTables\x12\x19.gvs.v1.DumpTablesRequest\x1a\x1a.gvs.v1.DumpTablesResponse\x12E\n" +
+	"\x0eStreamModFlows\x12\x17.gvs.v1.ModFlowsRequest\x1a\x18.gvs.v1.ModFlowsResponse(\x01\x12Q\n" +
+	"\x12StreamReplaceFlows\x12\x1b.gvs.v1.ReplaceFlowsRequest\x1a\x1c.gvs.v1.ReplaceFlowsResponse(\x01\x12H\n" +
+	"\x0fStreamDumpFlows\x12\x18.gvs.v1.DumpFlowsRequest\x1a\x19.gvs.v1.DumpFlowsResponse0\x012\xb1\x03\n" +
 	"\bDatapath\x12@\n" +
 	"\tPacketOut\x12\x18.gvs.v1.PacketOutRequest\x1a\x19.gvs.v1.PacketOutResponse\x124\n" +
 	"\x05Trace\x12\x14.gvs.v1.TraceRequest\x1a\x15.gvs.v1.TraceResponse\x12@\n" +
@@ -2998,9 +3001,10 @@ const file_gvs_proto_rawDesc = "" +
 	"\x05Drops\x12\x14.gvs.v1.DropsRequest\x1a\x15.gvs.v1.DropsResponse\x12:\n" +
 	"\aFDBShow\x12\x16.gvs.v1.FDBShowRequest\x1a\x17.gvs.v1.FDBShowResponse\x12=\n" +
 	"\bFDBFlush\x12\x17.gvs.v1.FDBFlushRequest\x1a\x18.gvs.v1.FDBFlushResponse\x12:\n" +
-	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x012\xaa\x01\n" +
+	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x012\x80\x02\n" +
 	"\tConntrack\x12L\n" +
-	"\rDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse\x12O\n" +
+	"\rDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse\x12T\n" +
+	"\x13StreamDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse0\x01\x12O\n" +
 	"\x0eFlushConntrack\x12\x1d.gvs.v1.FlushConntrackRequest\x1a\x1e.gvs.v1.FlushConntrackResponseB&Z$github.com/gvs-project/gvs/ctl/ctlpbb\x06proto3"
 
 var (
@@ -3097,37 +3101,45 @@ var file_gvs_proto_depIdxs = []int32{
 	18, // 23: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
 	20, // 24: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
 	23, // 25: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
-	26, // 26: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
-	28, // 27: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
-	30, // 28: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
-	33, // 29: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
-	36, // 30: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
-	39, // 31: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
-	41, // 32: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
-	43, // 33: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
-	47, // 34: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
-	1,  // 35: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
-	3,  // 36: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
-	5,  // 37: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
-	9,  // 38: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
-	11, // 39: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
-	13, // 40: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
-	15, // 41: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
-	17, // 42: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
-	19, // 43: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
-	21, // 44: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
-	24, // 45: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
-	27, // 46: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
-	29, // 47: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
-	31, // 48: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
-	34, // 49: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
-	37, // 50: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
-	40, // 51: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
-	42, // 52: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
-	44, // 53: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
-	48, // 54: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
-	35, // [35:55] is the sub-list for method output_type
-	15, // [15:35] is the sub-list for method input_type
+	16, // 26: gvs.v1.Flows.StreamModFlows:input_type -> gvs.v1.ModFlowsRequest
+	18, // 27: gvs.v1.Flows.StreamReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
+	20, // 28: gvs.v1.Flows.StreamDumpFlows:input_type -> gvs.v1.DumpFlowsRequest
+	26, // 29: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
+	28, // 30: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
+	30, // 31: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
+	33, // 32: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
+	36, // 33: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
+	39, // 34: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
+	41, // 35: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
+	43, // 36: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	43, // 37: gvs.v1.Conntrack.StreamDumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	47, // 38: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
+	1,  // 39: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
+	3,  // 40: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
+	5,  // 41: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
+	9,  // 42: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
+	11, // 43: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
+	13, // 44: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
+	15, // 45: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
+	17, // 46: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 47: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 48: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	24, // 49: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
+	17, // 50: gvs.v1.Flows.StreamModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 51: gvs.v1.Flows.StreamReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 52: gvs.v1.Flows.StreamDumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	27, // 53: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
+	29, // 54: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
+	31, // 55: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
+	34, // 56: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
+	37, // 57: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
+	40, // 58: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
+	42, // 59: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
+	44, // 60: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	44, // 61: gvs.v1.Conntrack.StreamDumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	48, // 62: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
+	39, // [39:63] is the sub-list for method output_type
+	15, // [15:39] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
