@@ -124,26 +124,25 @@ func TestFlowsAtScale(t *testing.T) {
 		f()
 		t.Logf("%s: %v (gvsd VmHWM %s)", what, time.Since(start).Round(time.Millisecond), vmHWM(d.cmd.Process.Pid))
 	}
+	dump := func(set int, after string) {
+		step("dump-flows after "+after, func() {
+			if got := d.countDump(t, set); got != n {
+				t.Fatalf("dump-flows after %s printed %d lines, want %d", after, got, n)
+			}
+		})
+	}
 	step("add-flows", func() {
 		if errOut, err := d.gvsctlLong("add-flows", "br0", a); err != nil {
 			t.Fatalf("add-flows of %d flows: %v %s", n, err, errOut)
 		}
 	})
-	step("dump-flows", func() {
-		if got := d.countDump(t, 1); got != n {
-			t.Fatalf("dump-flows after add-flows printed %d lines, want %d", got, n)
-		}
-	})
+	dump(1, "add-flows")
 	step("replace-flows", func() {
 		if errOut, err := d.gvsctlLong("replace-flows", "br0", b); err != nil {
 			t.Fatalf("replace-flows of %d flows: %v %s", n, err, errOut)
 		}
 	})
-	step("dump-flows", func() {
-		if got := d.countDump(t, 2); got != n {
-			t.Fatalf("dump-flows after replace-flows printed %d lines, want %d", got, n)
-		}
-	})
+	dump(2, "replace-flows")
 	step("refused replace-flows", func() {
 		errOut, err := d.gvsctlLong("replace-flows", "br0", bad)
 		want := fmt.Sprintf("line %d, column %d: invalid IPv4 address", badLine, badCol)
@@ -151,11 +150,7 @@ func TestFlowsAtScale(t *testing.T) {
 			t.Fatalf("replace-flows with a bad line %d: %v %q, want a refusal with %q", badLine, err, errOut, want)
 		}
 	})
-	step("dump-flows", func() {
-		if got := d.countDump(t, 2); got != n {
-			t.Fatalf("dump-flows after the refused replace printed %d lines, want the %d of before", got, n)
-		}
-	})
+	dump(2, "the refused replace (the table of before)")
 }
 
 // vmHWM is a process's peak resident set size, from /proc.
