@@ -166,3 +166,54 @@ func vmHWM(pid int) string {
 	}
 	return "unknown"
 }
+
+// TestFlowFileRefusals checks that a flow file gvsctl cannot send whole,
+// or gvsd refuses anywhere, changes nothing, even when it spans several
+// chunks, and that an empty file is an empty flow set.
+func TestFlowFileRefusals(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.flows")
+	writeScaleFlows(t, good, 1, 20000, 0) // some 1.7 MB: several chunks
+	badEnd := filepath.Join(dir, "bad-end.flows")
+	badCol := writeScaleFlows(t, badEnd, 2, 20000, 20000)
+	long := filepath.Join(dir, "long.flows")
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, "priority=1,actions="+strings.Repeat("drop", 300000)+"\n"...)
+	if err := os.WriteFile(long, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.flows")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		verb, file string
+		errHas     string // "" = accepted
+		after      int    // flows of set 1 afterwards (the table starts with good's 20000)
+	}{
+		{"add-flows", badEnd, fmt.Sprintf("line 20000, column %d: invalid IPv4 address", badCol), 20000},
+		{"replace-flows", badEnd, fmt.Sprintf("line 20000, column %d: invalid IPv4 address", badCol), 20000},
+		{"add-flows", long, "line 20001: longer than", 20000},
+		{"replace-flows", long, "line 20001: longer than", 20000},
+		{"add-flows", empty, "", 20000},
+		{"replace-flows", empty, "", 0},
+	}
+	d := startDaemon(t, daemonConfig{})
+	d.ctl("add-br", "br0", "fail_mode=secure")
+	for _, c := range cases {
+		d.ctl("replace-flows", "br0", good)
+		errOut, err := d.gvsctlLong(c.verb, "br0", c.file)
+		switch {
+		case c.errHas == "" && err != nil:
+			t.Errorf("%s %s: %v %s", c.verb, filepath.Base(c.file), err, errOut)
+		case c.errHas != "" && (err == nil || !strings.Contains(errOut, c.errHas)):
+			t.Errorf("%s %s: %v %q, want a refusal with %q", c.verb, filepath.Base(c.file), err, errOut, c.errHas)
+		}
+		if got := d.countDump(t, 1); got != c.after {
+			t.Errorf("%s %s: %d flows afterwards, want %d", c.verb, filepath.Base(c.file), got, c.after)
+		}
+	}
+}
