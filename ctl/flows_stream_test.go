@@ -16,8 +16,11 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/conntrack"
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
+	"github.com/gvs-project/gvs/datapath/packet"
 	"github.com/gvs-project/gvs/flowtable"
 	"github.com/gvs-project/gvs/vswitch"
 )
@@ -26,18 +29,23 @@ import (
 // mode secure: no flows), served over an in-memory connection. done
 // receives each stream handler's result once it has returned.
 type streamFixture struct {
-	fl   ctlpb.FlowsClient
-	sw   *vswitch.Switch
-	done chan error
+	fl      ctlpb.FlowsClient
+	ct      ctlpb.ConntrackClient
+	sw      *vswitch.Switch
+	tracker *conntrack.Tracker
+	done    chan error
 }
 
 func newStreamFixture(t *testing.T) *streamFixture {
 	t.Helper()
-	sw := vswitch.New(datapath.New(), nil, nil, nil)
+	dp := datapath.New()
+	tracker := vswitch.NewConntrack(config.Conntrack{})
+	dp.Conntrack = tracker
+	sw := vswitch.New(dp, nil, nil, nil)
 	if err := sw.AddBridge("br0", "secure", false); err != nil {
 		t.Fatal(err)
 	}
-	fx := &streamFixture{sw: sw, done: make(chan error, 16)}
+	fx := &streamFixture{sw: sw, tracker: tracker, done: make(chan error, 16)}
 	l := bufconn.Listen(1 << 20)
 	g := grpc.NewServer(grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 		err := h(srv, ss)
@@ -45,6 +53,7 @@ func newStreamFixture(t *testing.T) *streamFixture {
 		return err
 	}))
 	ctlpb.RegisterFlowsServer(g, NewServer(sw, nil))
+	ctlpb.RegisterConntrackServer(g, &conntrackService{sw: sw})
 	go g.Serve(l)
 	t.Cleanup(g.Stop)
 	conn, err := grpc.NewClient("passthrough:///bufconn", grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -53,7 +62,7 @@ func newStreamFixture(t *testing.T) *streamFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	fx.fl = ctlpb.NewFlowsClient(conn)
+	fx.fl, fx.ct = ctlpb.NewFlowsClient(conn), ctlpb.NewConntrackClient(conn)
 	return fx
 }
 
@@ -251,3 +260,52 @@ func TestStreamDumpFlows(t *testing.T) {
 		t.Fatalf("unary dump of 30000 flows: %v, want ResourceExhausted naming StreamDumpFlows", err)
 	}
 }
+
+// TestStreamDumpConntrack checks that a conntrack table larger than one
+// chunk comes in several messages whose texts together are the unary
+// dump's, and that a zone filter applies to the stream.
+func TestStreamDumpConntrack(t *testing.T) {
+	fx := newStreamFixture(t)
+	ct := fx.tracker
+	const n = 2*ctChunkEntries + 100
+	for i := range n {
+		var p packet.Packet
+		f := udpFrame(t, uint16(1000+i))
+		p.Reset(f, 0, len(f))
+		ct.Execute(&p, &conntrack.Request{Commit: true, Zone: uint16(1 + i%2)}, 1)
+	}
+	for _, zone := range []*uint32{nil, ptr(uint32(2))} {
+		st, err := fx.ct.StreamDumpConntrack(context.Background(), &ctlpb.DumpConntrackRequest{Zone: zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var text strings.Builder
+		msgs, entries := 0, 0
+		for {
+			r, err := st.Recv()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs++
+			entries += len(r.Entries)
+			text.WriteString(r.Text)
+		}
+		whole, err := fx.ct.DumpConntrack(context.Background(), &ctlpb.DumpConntrackRequest{Zone: zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := n
+		if zone != nil {
+			want = n / 2
+		}
+		if entries != want || text.String() != whole.Text || msgs != (want+ctChunkEntries-1)/ctChunkEntries {
+			t.Errorf("zone %v: %d entries in %d messages, want %d; text equal to the unary dump: %v",
+				zone, entries, msgs, want, text.String() == whole.Text)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
