@@ -228,18 +228,11 @@ func TestStreamDumpFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lines []string
-	msgs := 0
-	for {
-		r, err := st.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs++
+	got := recvAll(t, st)
+	msgs := len(got)
+	for i, r := range got {
 		if len(r.Lines) != len(r.Flows) {
-			t.Fatalf("message %d: %d lines, %d flow stats", msgs, len(r.Lines), len(r.Flows))
+			t.Fatalf("message %d: %d lines, %d flow stats", i, len(r.Lines), len(r.Flows))
 		}
 		lines = append(lines, r.Lines...)
 	}
@@ -280,16 +273,9 @@ func TestStreamDumpConntrack(t *testing.T) {
 			t.Fatal(err)
 		}
 		var text strings.Builder
-		msgs, entries := 0, 0
-		for {
-			r, err := st.Recv()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			msgs++
+		got := recvAll(t, st)
+		msgs, entries := len(got), 0
+		for _, r := range got {
 			entries += len(r.Entries)
 			text.WriteString(r.Text)
 		}
@@ -309,3 +295,19 @@ func TestStreamDumpConntrack(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// recvAll receives every message of a server stream.
+func recvAll[T any](t *testing.T, st grpc.ServerStreamingClient[T]) []*T {
+	t.Helper()
+	var all []*T
+	for {
+		r, err := st.Recv()
+		if err == io.EOF {
+			return all
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, r)
+	}
+}
