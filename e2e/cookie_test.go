@@ -74,6 +74,13 @@ var cookieCases = []struct {
 		args: []string{"mod-flows", "br0", "table=0,cookie=0x5,actions=drop"},
 		after: []string{"cookie=0x1, table=1, priority=5 actions=drop", "cookie=0x5, priority=1 actions=drop",
 			"cookie=0x5, priority=2 actions=drop", "cookie=0x5, priority=3 actions=drop", "cookie=0x5, priority=4 actions=drop"}},
+	{name: "mod-flows with a mask that matches nothing adds nothing", ok: true,
+		args: []string{"mod-flows", "br0", "cookie=0x9/-1,priority=9,actions=drop"}},
+	{name: "mod-flows without a mask that matches nothing adds the flow", ok: true,
+		args: []string{"mod-flows", "br0", "table=2,cookie=0x9,priority=9,actions=drop"},
+		after: []string{"cookie=0x1, priority=1 actions=drop", "cookie=0x1, table=1, priority=5 actions=drop",
+			"cookie=0x101, priority=3 actions=drop", "cookie=0x1234, priority=4 actions=drop",
+			"cookie=0x2, priority=2 actions=drop", "cookie=0x9, table=2, priority=9 actions=drop"}},
 	{name: "add-flow with a mask is refused",
 		args: []string{"add-flow", "br0", "cookie=0x1/0xff,priority=9,actions=drop"}, errHas: "mask is only allowed when modifying"},
 }
