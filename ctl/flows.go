@@ -91,6 +91,8 @@ type flowDump struct {
 	opts  flowtable.FormatOptions
 	now   time.Time
 	of13  bool
+	// linesOnly: the request wants no structured flows.
+	linesOnly bool
 }
 
 func (s *Server) newFlowDump(r *ctlpb.DumpFlowsRequest) (*flowDump, error) {
@@ -99,7 +101,7 @@ func (s *Server) newFlowDump(r *ctlpb.DumpFlowsRequest) (*flowDump, error) {
 		return nil, grpcError(err)
 	}
 	now := time.Now()
-	d := &flowDump{flows: flows, now: now, of13: r.Openflow13,
+	d := &flowDump{flows: flows, now: now, of13: r.Openflow13, linesOnly: r.LinesOnly,
 		opts: flowtable.FormatOptions{NoStats: r.NoStats, OF13: r.Openflow13, Now: now}}
 	if r.Names {
 		d.opts.Names, d.opts.PortName = true, b.PortName
@@ -110,12 +112,15 @@ func (s *Server) newFlowDump(r *ctlpb.DumpFlowsRequest) (*flowDump, error) {
 // add appends flow f to out and returns how many bytes of text it added.
 func (d *flowDump) add(out *ctlpb.DumpFlowsResponse, f *flowtable.Flow) int {
 	line := f.Format(d.opts)
+	out.Lines = append(out.Lines, line)
+	if d.linesOnly {
+		return len(line)
+	}
 	pk, by := f.Stats()
 	fs := &ctlpb.FlowStats{Table: uint32(f.Table), Priority: uint32(f.Priority), Cookie: f.Cookie,
 		NPackets: pk, NBytes: by, DurationSeconds: d.now.Sub(f.Created).Seconds(),
 		Match:   flowtable.FormatMatch(&f.Match, f.Priority),
 		Actions: flowtable.FormatActions(f.Actions, flowtable.FormatOptions{OF13: d.of13})}
-	out.Lines = append(out.Lines, line)
 	out.Flows = append(out.Flows, fs)
 	return len(line) + len(fs.Match) + len(fs.Actions)
 }

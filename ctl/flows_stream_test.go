@@ -248,6 +248,20 @@ func TestStreamDumpFlows(t *testing.T) {
 			t.Fatalf("line %d is %q, want the table's flow %d, %q", i, lines[i], i, want)
 		}
 	}
+	st, err = fx.fl.StreamDumpFlows(context.Background(), &ctlpb.DumpFlowsRequest{Bridge: "br0", NoStats: true, LinesOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var linesOnly []string
+	for _, r := range recvAll(t, st) {
+		if len(r.Flows) != 0 {
+			t.Fatalf("lines_only dump carries %d structured flows", len(r.Flows))
+		}
+		linesOnly = append(linesOnly, r.Lines...)
+	}
+	if !slices.Equal(linesOnly, lines) {
+		t.Errorf("lines_only dump: %d lines, not those of the full dump (%d)", len(linesOnly), len(lines))
+	}
 	_, err = fx.fl.DumpFlows(context.Background(), &ctlpb.DumpFlowsRequest{Bridge: "br0"})
 	if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "StreamDumpFlows") {
 		t.Fatalf("unary dump of 30000 flows: %v, want ResourceExhausted naming StreamDumpFlows", err)

@@ -95,6 +95,7 @@ func readFlowChunks(r io.Reader, send func([]string) error) error {
 // ovs-ofctl reply header first when header is set (-o json: each chunk
 // as one JSON object).
 func (c *cli) printFlowDump(ctx context.Context, req *ctlpb.DumpFlowsRequest, header bool) error {
+	req.LinesOnly = c.output != "json"
 	st, err := c.fl.StreamDumpFlows(ctx, req)
 	if err != nil {
 		return err

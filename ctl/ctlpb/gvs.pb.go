@@ -1078,12 +1078,15 @@ func (x *ReplaceFlowsResponse) GetFlows() uint32 {
 }
 
 type DumpFlowsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bridge        string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
-	Match         string                 `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"` // optional filter in ovs-ofctl syntax (table, cookie/mask, match fields)
-	NoStats       bool                   `protobuf:"varint,3,opt,name=no_stats,json=noStats,proto3" json:"no_stats,omitempty"`
-	Openflow13    bool                   `protobuf:"varint,4,opt,name=openflow13,proto3" json:"openflow13,omitempty"` // print as `ovs-ofctl -O OpenFlow13 dump-flows`
-	Names         bool                   `protobuf:"varint,5,opt,name=names,proto3" json:"names,omitempty"`           // print port names (--names)
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Bridge     string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	Match      string                 `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"` // optional filter in ovs-ofctl syntax (table, cookie/mask, match fields)
+	NoStats    bool                   `protobuf:"varint,3,opt,name=no_stats,json=noStats,proto3" json:"no_stats,omitempty"`
+	Openflow13 bool                   `protobuf:"varint,4,opt,name=openflow13,proto3" json:"openflow13,omitempty"` // print as `ovs-ofctl -O OpenFlow13 dump-flows`
+	Names      bool                   `protobuf:"varint,5,opt,name=names,proto3" json:"names,omitempty"`           // print port names (--names)
+	// Only the text lines, no structured flows (what gvsctl's text output
+	// needs: half the work for a large dump).
+	LinesOnly     bool `protobuf:"varint,6,opt,name=lines_only,json=linesOnly,proto3" json:"lines_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1149,6 +1152,13 @@ func (x *DumpFlowsRequest) GetOpenflow13() bool {
 func (x *DumpFlowsRequest) GetNames() bool {
 	if x != nil {
 		return x.Names
+	}
+	return false
+}
+
+func (x *DumpFlowsRequest) GetLinesOnly() bool {
+	if x != nil {
+		return x.LinesOnly
 	}
 	return false
 }
@@ -2851,7 +2861,7 @@ const file_gvs_proto_rawDesc = "" +
 	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12\x14\n" +
 	"\x05flows\x18\x02 \x03(\tR\x05flows\",\n" +
 	"\x14ReplaceFlowsResponse\x12\x14\n" +
-	"\x05flows\x18\x01 \x01(\rR\x05flows\"\x91\x01\n" +
+	"\x05flows\x18\x01 \x01(\rR\x05flows\"\xb0\x01\n" +
 	"\x10DumpFlowsRequest\x12\x16\n" +
 	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12\x14\n" +
 	"\x05match\x18\x02 \x01(\tR\x05match\x12\x19\n" +
@@ -2859,7 +2869,9 @@ const file_gvs_proto_rawDesc = "" +
 	"\n" +
 	"openflow13\x18\x04 \x01(\bR\n" +
 	"openflow13\x12\x14\n" +
-	"\x05names\x18\x05 \x01(\bR\x05names\"R\n" +
+	"\x05names\x18\x05 \x01(\bR\x05names\x12\x1d\n" +
+	"\n" +
+	"lines_only\x18\x06 \x01(\bR\tlinesOnly\"R\n" +
 	"\x11DumpFlowsResponse\x12\x14\n" +
 	"\x05lines\x18\x01 \x03(\tR\x05lines\x12'\n" +
 	"\x05flows\x18\x02 \x03(\v2\x11.gvs.v1.FlowStatsR\x05flows\"\xe6\x01\n" +
