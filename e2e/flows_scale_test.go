@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -64,7 +65,27 @@ func (d *daemon) gvsctlLong(args ...string) (string, error) {
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	err := cmd.Run()
+	d.checkClientMemory(cmd, args)
 	return errOut.String(), err
+}
+
+// maxClientRSS bounds gvsctl's peak memory for a flow file or dump of
+// any size: it holds one chunk, not the file (a million flows are 85 MB
+// of text, several times that as strings and messages).
+const maxClientRSS = 100 << 20
+
+// checkClientMemory fails the test if the finished gvsctl cmd peaked
+// above maxClientRSS.
+func (d *daemon) checkClientMemory(cmd *exec.Cmd, args []string) {
+	d.t.Helper()
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return
+	}
+	if peak := ru.Maxrss << 10; peak > maxClientRSS { // Linux: KiB
+		d.t.Errorf("gvsctl %s peaked at %d MiB, want at most %d: it should hold one chunk, not the table",
+			strings.Join(args, " "), peak>>20, maxClientRSS>>20)
+	}
 }
 
 // countDump runs `gvsctl dump-flows --no-stats br0` and reads its output
@@ -96,6 +117,7 @@ func (d *daemon) countDump(t *testing.T, set int) int {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("dump-flows: %v %s", err, errOut.String())
 	}
+	d.checkClientMemory(cmd, cmd.Args[1:])
 	if wrong != "" {
 		t.Errorf("dump-flows printed %q, not a flow of set %d", wrong, set)
 	}
