@@ -32,6 +32,34 @@ func ctZone(z *uint32) (*uint16, error) {
 
 // DumpConntrack lists connection-tracking entries, of one zone or all.
 func (c *conntrackService) DumpConntrack(_ context.Context, r *ctlpb.DumpConntrackRequest) (*ctlpb.DumpConntrackResponse, error) {
+	es, err := c.dump(r)
+	if err != nil {
+		return nil, err
+	}
+	return ctChunk(es), nil
+}
+
+// ctChunkEntries is how many entries one StreamDumpConntrack message
+// holds (some 200 bytes of text and as much structure each).
+const ctChunkEntries = 1024
+
+// StreamDumpConntrack is DumpConntrack in messages of ctChunkEntries
+// entries; the concatenated texts are DumpConntrack's.
+func (c *conntrackService) StreamDumpConntrack(r *ctlpb.DumpConntrackRequest, st ctlpb.Conntrack_StreamDumpConntrackServer) error {
+	es, err := c.dump(r)
+	if err != nil {
+		return err
+	}
+	for len(es) > ctChunkEntries {
+		if err := st.Send(ctChunk(es[:ctChunkEntries])); err != nil {
+			return err
+		}
+		es = es[ctChunkEntries:]
+	}
+	return st.Send(ctChunk(es)) // the rest, or one empty message for none
+}
+
+func (c *conntrackService) dump(r *ctlpb.DumpConntrackRequest) ([]conntrack.Entry, error) {
 	zone, err := ctZone(r.Zone)
 	if err != nil {
 		return nil, err
@@ -40,6 +68,11 @@ func (c *conntrackService) DumpConntrack(_ context.Context, r *ctlpb.DumpConntra
 	if err != nil {
 		return nil, grpcError(err)
 	}
+	return es, nil
+}
+
+// ctChunk is the reply for entries es: their dump text and structure.
+func ctChunk(es []conntrack.Entry) *ctlpb.DumpConntrackResponse {
 	resp := &ctlpb.DumpConntrackResponse{Text: conntrack.Format(es)}
 	for _, e := range es {
 		pe := &ctlpb.ConntrackEntry{
@@ -53,7 +86,7 @@ func (c *conntrackService) DumpConntrack(_ context.Context, r *ctlpb.DumpConntra
 		}
 		resp.Entries = append(resp.Entries, pe)
 	}
-	return resp, nil
+	return resp
 }
 
 // FlushConntrack deletes connection-tracking entries, of one zone or all.

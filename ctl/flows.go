@@ -6,6 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/flowtable"
 	"github.com/gvs-project/gvs/vswitch"
@@ -35,27 +39,90 @@ func (s *Server) ReplaceFlows(_ context.Context, r *ctlpb.ReplaceFlowsRequest) (
 }
 
 // DumpFlows lists flows in the ovs-ofctl dump-flows shape, optionally
-// filtered by a match (loose, as OVS filters).
+// filtered by a match (loose, as OVS filters). The reply is one message,
+// so a dump larger than gRPC's message limit is refused with a pointer to
+// StreamDumpFlows.
 func (s *Server) DumpFlows(_ context.Context, r *ctlpb.DumpFlowsRequest) (*ctlpb.DumpFlowsResponse, error) {
+	d, err := s.newFlowDump(r)
+	if err != nil {
+		return nil, err
+	}
+	out := &ctlpb.DumpFlowsResponse{}
+	for _, f := range d.flows {
+		d.add(out, f)
+	}
+	if n := proto.Size(out); n > unaryLimit {
+		return nil, status.Errorf(codes.ResourceExhausted, "%d flows make a %d-byte reply, more than one message holds (%d): use StreamDumpFlows (gvsctl dump-flows does)", len(d.flows), n, unaryLimit)
+	}
+	return out, nil
+}
+
+// unaryLimit is gRPC's default limit on a message a client receives.
+const unaryLimit = 4 << 20
+
+// StreamDumpFlows is DumpFlows in messages of about chunkBytes of text,
+// in dump order. The flows are those of the table when the call began;
+// each is formatted only as its chunk is sent.
+func (s *Server) StreamDumpFlows(r *ctlpb.DumpFlowsRequest, st ctlpb.Flows_StreamDumpFlowsServer) error {
+	d, err := s.newFlowDump(r)
+	if err != nil {
+		return err
+	}
+	out, size := &ctlpb.DumpFlowsResponse{}, 0
+	for i, f := range d.flows {
+		size += d.add(out, f)
+		d.flows[i] = nil // let a flow deleted meanwhile go
+		if size >= chunkBytes {
+			if err := st.Send(out); err != nil {
+				return err
+			}
+			out, size = &ctlpb.DumpFlowsResponse{}, 0
+		}
+	}
+	if len(out.Lines) > 0 || len(d.flows) == 0 {
+		return st.Send(out) // the last chunk, or one empty message for no flows
+	}
+	return nil
+}
+
+// flowDump is a dump in progress: the selected flows and how to print them.
+type flowDump struct {
+	flows []*flowtable.Flow
+	opts  flowtable.FormatOptions
+	now   time.Time
+	of13  bool
+	// linesOnly: the request wants no structured flows.
+	linesOnly bool
+}
+
+func (s *Server) newFlowDump(r *ctlpb.DumpFlowsRequest) (*flowDump, error) {
 	b, flows, err := s.sw.DumpFlows(r.Bridge, r.Match)
 	if err != nil {
 		return nil, grpcError(err)
 	}
 	now := time.Now()
-	opts := flowtable.FormatOptions{NoStats: r.NoStats, OF13: r.Openflow13, Now: now}
+	d := &flowDump{flows: flows, now: now, of13: r.Openflow13, linesOnly: r.LinesOnly,
+		opts: flowtable.FormatOptions{NoStats: r.NoStats, OF13: r.Openflow13, Now: now}}
 	if r.Names {
-		opts.Names, opts.PortName = true, b.PortName
+		d.opts.Names, d.opts.PortName = true, b.PortName
 	}
-	out := &ctlpb.DumpFlowsResponse{}
-	for _, f := range flows {
-		out.Lines = append(out.Lines, f.Format(opts))
-		pk, by := f.Stats()
-		out.Flows = append(out.Flows, &ctlpb.FlowStats{Table: uint32(f.Table), Priority: uint32(f.Priority), Cookie: f.Cookie,
-			NPackets: pk, NBytes: by, DurationSeconds: now.Sub(f.Created).Seconds(),
-			Match:   flowtable.FormatMatch(&f.Match, f.Priority),
-			Actions: flowtable.FormatActions(f.Actions, flowtable.FormatOptions{OF13: r.Openflow13})})
+	return d, nil
+}
+
+// add appends flow f to out and returns how many bytes of text it added.
+func (d *flowDump) add(out *ctlpb.DumpFlowsResponse, f *flowtable.Flow) int {
+	line := f.Format(d.opts)
+	out.Lines = append(out.Lines, line)
+	if d.linesOnly {
+		return len(line)
 	}
-	return out, nil
+	pk, by := f.Stats()
+	fs := &ctlpb.FlowStats{Table: uint32(f.Table), Priority: uint32(f.Priority), Cookie: f.Cookie,
+		NPackets: pk, NBytes: by, DurationSeconds: d.now.Sub(f.Created).Seconds(),
+		Match:   flowtable.FormatMatch(&f.Match, f.Priority),
+		Actions: flowtable.FormatActions(f.Actions, flowtable.FormatOptions{OF13: d.of13})}
+	out.Flows = append(out.Flows, fs)
+	return len(line) + len(fs.Match) + len(fs.Actions)
 }
 
 // DumpTables gives per-table counters (ovs-ofctl dump-tables).

@@ -263,23 +263,7 @@ func (p *parser) flowField(t token, m *FlowMod) error {
 		}
 		f.Priority = uint16(n)
 	case "cookie":
-		v, mask, hasMask := strings.Cut(t.val, "/")
-		c, err := strconv.ParseUint(v, 0, 64)
-		if err != nil {
-			return p.errAt(t.vcol, t.val, "bad cookie")
-		}
-		f.Cookie = c
-		m.NewCookie = !hasMask && (p.cmd == CmdModify || p.cmd == CmdModifyStrict)
-		if mask != "" || hasMask {
-			if p.cmd == CmdAdd {
-				return p.errAt(t.vcol, t.val, "a cookie mask is only allowed when modifying or deleting flows")
-			}
-			cm, err := strconv.ParseUint(mask, 0, 64)
-			if err != nil {
-				return p.errAt(t.vcol, t.val, "bad cookie mask")
-			}
-			m.CookieMask = cm
-		}
+		return p.cookieField(t, m)
 	case "idle_timeout", "hard_timeout", "importance":
 		n, err := parseUint(t.val, 65535)
 		if err != nil {

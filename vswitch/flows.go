@@ -1,6 +1,7 @@
 package vswitch
 
 import (
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -31,14 +32,18 @@ func ParseCommand(cmd string, strict bool) (flowtable.Command, error) {
 	return 0, errorf(ErrInvalid, "unknown flow command %q", cmd)
 }
 
-// parseMods parses flow lines; errors name the flow's position.
-func parseMods(b *datapath.Bridge, lines []string, cmd flowtable.Command) ([]*flowtable.FlowMod, error) {
-	text := strings.Join(lines, "\n")
-	mods, err := flowtable.ParseFlowsWith(strings.NewReader(text), cmd, flowtable.ParseOptions{Ports: b.ResolvePort})
+// parseMods parses a flow file read from r; errors name the flow's line.
+func parseMods(b *datapath.Bridge, r io.Reader, cmd flowtable.Command) ([]*flowtable.FlowMod, error) {
+	mods, err := flowtable.ParseFlowsWith(r, cmd, flowtable.ParseOptions{Ports: b.ResolvePort})
 	if err != nil {
 		return nil, errorf(ErrInvalid, "%v", err)
 	}
 	return mods, nil
+}
+
+// linesReader reads flow lines as a flow file: one line each.
+func linesReader(lines []string) io.Reader {
+	return strings.NewReader(strings.Join(lines, "\n"))
 }
 
 // ModFlows applies flow-mods in ovs-ofctl syntax to a bridge atomically
@@ -58,9 +63,35 @@ func (s *Switch) ModFlows(bridge string, cmd flowtable.Command, lines []string) 
 			return 0, errorf(ErrInvalid, "%v", err)
 		}
 		mods = []*flowtable.FlowMod{m}
-	} else if mods, err = parseMods(b, lines, cmd); err != nil {
+	} else if mods, err = parseMods(b, linesReader(lines), cmd); err != nil {
 		return 0, err
 	}
+	return s.applyMods(b, mods)
+}
+
+// ModFlowsFrom is ModFlows for a flow file of any size read from r (as
+// ovs-ofctl add-flows reads one): every line is parsed before anything
+// is applied, then all apply or none. A file without flows changes
+// nothing, whatever cmd is.
+func (s *Switch) ModFlowsFrom(bridge string, cmd flowtable.Command, r io.Reader) (int, error) {
+	b, err := s.Bridge(bridge)
+	if err != nil {
+		return 0, err
+	}
+	mods, err := parseMods(b, r, cmd)
+	if err != nil || len(mods) == 0 {
+		return 0, err
+	}
+	return s.applyMods(b, mods)
+}
+
+// logEachMod is how many flow-mods of one call are logged one by one (at
+// debug); a larger call is logged as a count, so a million-flow file does
+// not become a million log lines.
+const logEachMod = 32
+
+// applyMods applies parsed mods to b in one transaction and saves.
+func (s *Switch) applyMods(b *datapath.Bridge, mods []*flowtable.FlowMod) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.sameBridge(b); err != nil {
@@ -69,9 +100,13 @@ func (s *Switch) ModFlows(bridge string, cmd flowtable.Command, lines []string) 
 	if err := b.Flows.Apply(mods, time.Now()); err != nil {
 		return 0, errorf(ErrRefused, "%v", err)
 	}
-	for _, m := range mods {
-		s.log.Debug("flow-mod", zap.String("bridge", b.Name), zap.Stringer("command", m.Command),
-			zap.String("flow", strings.TrimSpace(m.Flow.Format(flowtable.FormatOptions{NoStats: true, OF13: true}))))
+	if len(mods) > logEachMod {
+		s.log.Debug("flow-mods", zap.String("bridge", b.Name), zap.Int("count", len(mods)))
+	} else {
+		for _, m := range mods {
+			s.log.Debug("flow-mod", zap.String("bridge", b.Name), zap.Stringer("command", m.Command),
+				zap.String("flow", strings.TrimSpace(m.Flow.Format(flowtable.FormatOptions{NoStats: true, OF13: true}))))
+		}
 	}
 	return len(mods), s.save()
 }
@@ -79,11 +114,19 @@ func (s *Switch) ModFlows(bridge string, cmd flowtable.Command, lines []string) 
 // ReplaceFlows swaps in a whole new flow set at once (ovs-ofctl
 // replace-flows) and returns the number of flows.
 func (s *Switch) ReplaceFlows(bridge string, lines []string) (int, error) {
+	return s.ReplaceFlowsFrom(bridge, linesReader(lines))
+}
+
+// ReplaceFlowsFrom is ReplaceFlows for a flow file of any size read from
+// r: the whole file is parsed and validated first, then swapped in at
+// once; a bad line anywhere refuses the file and leaves the table as it
+// was.
+func (s *Switch) ReplaceFlowsFrom(bridge string, r io.Reader) (int, error) {
 	b, err := s.Bridge(bridge)
 	if err != nil {
 		return 0, err
 	}
-	mods, err := parseMods(b, lines, flowtable.CmdAdd)
+	mods, err := parseMods(b, r, flowtable.CmdAdd)
 	if err != nil {
 		return 0, err
 	}
@@ -94,6 +137,7 @@ func (s *Switch) ReplaceFlows(bridge string, lines []string) (int, error) {
 		}
 		flows = append(flows, m.Flow)
 	}
+	mods = nil // only the flows are needed from here on
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.sameBridge(b); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -138,12 +139,25 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := ctlpb.NewConntrackClient(c.conn).DumpConntrack(ctx(cmd), &ctlpb.DumpConntrackRequest{Zone: zone})
-			if err != nil || c.json(r) {
+			st, err := ctlpb.NewConntrackClient(c.conn).StreamDumpConntrack(ctx(cmd), &ctlpb.DumpConntrackRequest{Zone: zone})
+			if err != nil {
 				return err
 			}
-			fmt.Fprint(c.out, r.Text)
-			return nil
+			for {
+				// Printed as it arrives: a table of any size goes through.
+				r, err := st.Recv()
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				if !c.json(r) {
+					if _, err := io.WriteString(c.out, r.Text); err != nil {
+						return err
+					}
+				}
+			}
 		}}
 	flushCT := &cobra.Command{Use: "flush-conntrack [zone=N]", Aliases: []string{"dpctl/flush-conntrack"}, Short: "Delete connection-tracking entries", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

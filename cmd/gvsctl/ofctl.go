@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,27 +10,6 @@ import (
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
 )
-
-// readFlowFile reads flows from a file ("-" = stdin): one per line, blank
-// lines and # comments skipped; the daemon parses them.
-func readFlowFile(name string) ([]string, error) {
-	var r io.Reader = os.Stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	}
-	var lines []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return lines, sc.Err()
-}
 
 func (c *cli) ofctlCmds() []*cobra.Command {
 	var strict, noStats, names bool
@@ -45,12 +21,9 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 		}}
 	addFlows := &cobra.Command{Use: "add-flows BRIDGE FILE|-", Short: "Add the flows of a file, all or none", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lines, err := readFlowFile(args[1])
-			if err != nil {
-				return err
-			}
-			_, err = c.fl.ModFlows(ctx(cmd), &ctlpb.ModFlowsRequest{Bridge: args[0], Flows: lines, Command: "add"})
-			return err
+			return streamFlowFile(ctx(cmd), args[1], c.fl.StreamModFlows, func(lines []string) *ctlpb.ModFlowsRequest {
+				return &ctlpb.ModFlowsRequest{Bridge: args[0], Flows: lines, Command: "add"}
+			})
 		}}
 	modFlows := &cobra.Command{Use: "mod-flows [--strict] BRIDGE FLOW", Short: "Modify the actions of matching flows", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,12 +41,9 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 		}}
 	replaceFlows := &cobra.Command{Use: "replace-flows BRIDGE FILE|-", Short: "Replace every flow atomically", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lines, err := readFlowFile(args[1])
-			if err != nil {
-				return err
-			}
-			_, err = c.fl.ReplaceFlows(ctx(cmd), &ctlpb.ReplaceFlowsRequest{Bridge: args[0], Flows: lines})
-			return err
+			return streamFlowFile(ctx(cmd), args[1], c.fl.StreamReplaceFlows, func(lines []string) *ctlpb.ReplaceFlowsRequest {
+				return &ctlpb.ReplaceFlowsRequest{Bridge: args[0], Flows: lines}
+			})
 		}}
 	dumpFlows := &cobra.Command{Use: "dump-flows BRIDGE [MATCH]", Short: "Print flows as ovs-ofctl dump-flows does", Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -85,23 +55,7 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 			if len(args) == 2 {
 				req.Match = args[1]
 			}
-			r, err := c.fl.DumpFlows(ctx(cmd), req)
-			if err != nil || c.json(r) {
-				return err
-			}
-			// Like ovs-ofctl when not on a terminal: a header unless
-			// --no-stats or --names.
-			if !noStats && !names {
-				if of13 {
-					fmt.Fprintln(c.out, "OFPST_FLOW reply (OF1.3) (xid=0x2):")
-				} else {
-					fmt.Fprintln(c.out, "NXST_FLOW reply (xid=0x4):")
-				}
-			}
-			for _, l := range r.Lines {
-				fmt.Fprintln(c.out, l)
-			}
-			return nil
+			return c.printFlowDump(ctx(cmd), req, !noStats && !names)
 		}}
 	dumpFlows.Flags().BoolVar(&noStats, "no-stats", false, "omit cookie (when 0), duration and counters")
 	dumpFlows.Flags().BoolVar(&names, "names", false, "print port names instead of numbers")

@@ -1109,12 +1109,15 @@ func (x *ReplaceFlowsResponse) GetFlows() uint32 {
 }
 
 type DumpFlowsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bridge        string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
-	Match         string                 `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"` // optional filter in ovs-ofctl syntax (table, cookie/mask, match fields)
-	NoStats       bool                   `protobuf:"varint,3,opt,name=no_stats,json=noStats,proto3" json:"no_stats,omitempty"`
-	Openflow13    bool                   `protobuf:"varint,4,opt,name=openflow13,proto3" json:"openflow13,omitempty"` // print as `ovs-ofctl -O OpenFlow13 dump-flows`
-	Names         bool                   `protobuf:"varint,5,opt,name=names,proto3" json:"names,omitempty"`           // print port names (--names)
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Bridge     string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	Match      string                 `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"` // optional filter in ovs-ofctl syntax (table, cookie/mask, match fields)
+	NoStats    bool                   `protobuf:"varint,3,opt,name=no_stats,json=noStats,proto3" json:"no_stats,omitempty"`
+	Openflow13 bool                   `protobuf:"varint,4,opt,name=openflow13,proto3" json:"openflow13,omitempty"` // print as `ovs-ofctl -O OpenFlow13 dump-flows`
+	Names      bool                   `protobuf:"varint,5,opt,name=names,proto3" json:"names,omitempty"`           // print port names (--names)
+	// Only the text lines, no structured flows (what gvsctl's text output
+	// needs: half the work for a large dump).
+	LinesOnly     bool `protobuf:"varint,6,opt,name=lines_only,json=linesOnly,proto3" json:"lines_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1180,6 +1183,13 @@ func (x *DumpFlowsRequest) GetOpenflow13() bool {
 func (x *DumpFlowsRequest) GetNames() bool {
 	if x != nil {
 		return x.Names
+	}
+	return false
+}
+
+func (x *DumpFlowsRequest) GetLinesOnly() bool {
+	if x != nil {
+		return x.LinesOnly
 	}
 	return false
 }
@@ -2903,7 +2913,7 @@ const file_gvs_proto_rawDesc = "" +
 	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12\x14\n" +
 	"\x05flows\x18\x02 \x03(\tR\x05flows\",\n" +
 	"\x14ReplaceFlowsResponse\x12\x14\n" +
-	"\x05flows\x18\x01 \x01(\rR\x05flows\"\x91\x01\n" +
+	"\x05flows\x18\x01 \x01(\rR\x05flows\"\xb0\x01\n" +
 	"\x10DumpFlowsRequest\x12\x16\n" +
 	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12\x14\n" +
 	"\x05match\x18\x02 \x01(\tR\x05match\x12\x19\n" +
@@ -2911,7 +2921,9 @@ const file_gvs_proto_rawDesc = "" +
 	"\n" +
 	"openflow13\x18\x04 \x01(\bR\n" +
 	"openflow13\x12\x14\n" +
-	"\x05names\x18\x05 \x01(\bR\x05names\"R\n" +
+	"\x05names\x18\x05 \x01(\bR\x05names\x12\x1d\n" +
+	"\n" +
+	"lines_only\x18\x06 \x01(\bR\tlinesOnly\"R\n" +
 	"\x11DumpFlowsResponse\x12\x14\n" +
 	"\x05lines\x18\x01 \x03(\tR\x05lines\x12'\n" +
 	"\x05flows\x18\x02 \x03(\v2\x11.gvs.v1.FlowStatsR\x05flows\"\xe6\x01\n" +
@@ -3040,13 +3052,16 @@ const file_gvs_proto_rawDesc = "" +
 	"\aAddPort\x12\x16.gvs.v1.AddPortRequest\x1a\x17.gvs.v1.AddPortResponse\x12:\n" +
 	"\aDelPort\x12\x16.gvs.v1.DelPortRequest\x1a\x17.gvs.v1.DelPortResponse\x12:\n" +
 	"\aSetPort\x12\x16.gvs.v1.SetPortRequest\x1a\x17.gvs.v1.SetPortResponse\x12@\n" +
-	"\tListPorts\x12\x18.gvs.v1.ListPortsRequest\x1a\x19.gvs.v1.ListPortsResponse2\x98\x02\n" +
+	"\tListPorts\x12\x18.gvs.v1.ListPortsRequest\x1a\x19.gvs.v1.ListPortsResponse2\xfc\x03\n" +
 	"\x05Flows\x12=\n" +
 	"\bModFlows\x12\x17.gvs.v1.ModFlowsRequest\x1a\x18.gvs.v1.ModFlowsResponse\x12I\n" +
 	"\fReplaceFlows\x12\x1b.gvs.v1.ReplaceFlowsRequest\x1a\x1c.gvs.v1.ReplaceFlowsResponse\x12@\n" +
 	"\tDumpFlows\x12\x18.gvs.v1.DumpFlowsRequest\x1a\x19.gvs.v1.DumpFlowsResponse\x12C\n" +
 	"\n" +
-	"DumpTables\x12\x19.gvs.v1.DumpTablesRequest\x1a\x1a.gvs.v1.DumpTablesResponse2\xb1\x03\n" +
+	"DumpTables\x12\x19.gvs.v1.DumpTablesRequest\x1a\x1a.gvs.v1.DumpTablesResponse\x12E\n" +
+	"\x0eStreamModFlows\x12\x17.gvs.v1.ModFlowsRequest\x1a\x18.gvs.v1.ModFlowsResponse(\x01\x12Q\n" +
+	"\x12StreamReplaceFlows\x12\x1b.gvs.v1.ReplaceFlowsRequest\x1a\x1c.gvs.v1.ReplaceFlowsResponse(\x01\x12H\n" +
+	"\x0fStreamDumpFlows\x12\x18.gvs.v1.DumpFlowsRequest\x1a\x19.gvs.v1.DumpFlowsResponse0\x012\xb1\x03\n" +
 	"\bDatapath\x12@\n" +
 	"\tPacketOut\x12\x18.gvs.v1.PacketOutRequest\x1a\x19.gvs.v1.PacketOutResponse\x124\n" +
 	"\x05Trace\x12\x14.gvs.v1.TraceRequest\x1a\x15.gvs.v1.TraceResponse\x12@\n" +
@@ -3054,9 +3069,10 @@ const file_gvs_proto_rawDesc = "" +
 	"\x05Drops\x12\x14.gvs.v1.DropsRequest\x1a\x15.gvs.v1.DropsResponse\x12:\n" +
 	"\aFDBShow\x12\x16.gvs.v1.FDBShowRequest\x1a\x17.gvs.v1.FDBShowResponse\x12=\n" +
 	"\bFDBFlush\x12\x17.gvs.v1.FDBFlushRequest\x1a\x18.gvs.v1.FDBFlushResponse\x12:\n" +
-	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x012\xaa\x01\n" +
+	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x012\x80\x02\n" +
 	"\tConntrack\x12L\n" +
-	"\rDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse\x12O\n" +
+	"\rDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse\x12T\n" +
+	"\x13StreamDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse0\x01\x12O\n" +
 	"\x0eFlushConntrack\x12\x1d.gvs.v1.FlushConntrackRequest\x1a\x1e.gvs.v1.FlushConntrackResponseB&Z$github.com/gvs-project/gvs/ctl/ctlpbb\x06proto3"
 
 var (
@@ -3153,37 +3169,45 @@ var file_gvs_proto_depIdxs = []int32{
 	18, // 23: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
 	20, // 24: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
 	23, // 25: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
-	26, // 26: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
-	28, // 27: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
-	30, // 28: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
-	33, // 29: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
-	36, // 30: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
-	39, // 31: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
-	41, // 32: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
-	43, // 33: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
-	47, // 34: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
-	1,  // 35: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
-	3,  // 36: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
-	5,  // 37: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
-	9,  // 38: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
-	11, // 39: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
-	13, // 40: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
-	15, // 41: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
-	17, // 42: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
-	19, // 43: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
-	21, // 44: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
-	24, // 45: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
-	27, // 46: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
-	29, // 47: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
-	31, // 48: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
-	34, // 49: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
-	37, // 50: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
-	40, // 51: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
-	42, // 52: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
-	44, // 53: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
-	48, // 54: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
-	35, // [35:55] is the sub-list for method output_type
-	15, // [15:35] is the sub-list for method input_type
+	16, // 26: gvs.v1.Flows.StreamModFlows:input_type -> gvs.v1.ModFlowsRequest
+	18, // 27: gvs.v1.Flows.StreamReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
+	20, // 28: gvs.v1.Flows.StreamDumpFlows:input_type -> gvs.v1.DumpFlowsRequest
+	26, // 29: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
+	28, // 30: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
+	30, // 31: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
+	33, // 32: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
+	36, // 33: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
+	39, // 34: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
+	41, // 35: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
+	43, // 36: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	43, // 37: gvs.v1.Conntrack.StreamDumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	47, // 38: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
+	1,  // 39: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
+	3,  // 40: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
+	5,  // 41: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
+	9,  // 42: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
+	11, // 43: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
+	13, // 44: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
+	15, // 45: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
+	17, // 46: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 47: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 48: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	24, // 49: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
+	17, // 50: gvs.v1.Flows.StreamModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 51: gvs.v1.Flows.StreamReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 52: gvs.v1.Flows.StreamDumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	27, // 53: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
+	29, // 54: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
+	31, // 55: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
+	34, // 56: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
+	37, // 57: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
+	40, // 58: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
+	42, // 59: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
+	44, // 60: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	44, // 61: gvs.v1.Conntrack.StreamDumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	48, // 62: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
+	39, // [39:63] is the sub-list for method output_type
+	15, // [15:39] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name

@@ -359,10 +359,13 @@ var Switch_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Flows_ModFlows_FullMethodName     = "/gvs.v1.Flows/ModFlows"
-	Flows_ReplaceFlows_FullMethodName = "/gvs.v1.Flows/ReplaceFlows"
-	Flows_DumpFlows_FullMethodName    = "/gvs.v1.Flows/DumpFlows"
-	Flows_DumpTables_FullMethodName   = "/gvs.v1.Flows/DumpTables"
+	Flows_ModFlows_FullMethodName           = "/gvs.v1.Flows/ModFlows"
+	Flows_ReplaceFlows_FullMethodName       = "/gvs.v1.Flows/ReplaceFlows"
+	Flows_DumpFlows_FullMethodName          = "/gvs.v1.Flows/DumpFlows"
+	Flows_DumpTables_FullMethodName         = "/gvs.v1.Flows/DumpTables"
+	Flows_StreamModFlows_FullMethodName     = "/gvs.v1.Flows/StreamModFlows"
+	Flows_StreamReplaceFlows_FullMethodName = "/gvs.v1.Flows/StreamReplaceFlows"
+	Flows_StreamDumpFlows_FullMethodName    = "/gvs.v1.Flows/StreamDumpFlows"
 )
 
 // FlowsClient is the client API for Flows service.
@@ -379,6 +382,24 @@ type FlowsClient interface {
 	ReplaceFlows(ctx context.Context, in *ReplaceFlowsRequest, opts ...grpc.CallOption) (*ReplaceFlowsResponse, error)
 	DumpFlows(ctx context.Context, in *DumpFlowsRequest, opts ...grpc.CallOption) (*DumpFlowsResponse, error)
 	DumpTables(ctx context.Context, in *DumpTablesRequest, opts ...grpc.CallOption) (*DumpTablesResponse, error)
+	// The streaming forms take and give flow sets of any size (a unary
+	// message is limited to 4 MiB, some 20k flows); gvsctl uses them.
+	//
+	// StreamModFlows is ModFlows with the flows sent in chunks: the first
+	// chunk names bridge, command and strict (later chunks leave them empty
+	// or repeat them). Nothing is applied until the client closes its side:
+	// then every flow of every chunk is parsed and applied in one
+	// all-or-nothing transaction. Errors give the line, counted over all
+	// chunks (an entry of flows is a line). A stream without flows changes
+	// nothing, even for delete.
+	StreamModFlows(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ModFlowsRequest, ModFlowsResponse], error)
+	// StreamReplaceFlows is ReplaceFlows with the flows sent in chunks (the
+	// first names the bridge): all chunks are parsed and validated, then
+	// swapped in at once; a bad line anywhere leaves the table unchanged.
+	StreamReplaceFlows(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ReplaceFlowsRequest, ReplaceFlowsResponse], error)
+	// StreamDumpFlows is DumpFlows in chunks of at most a few hundred KiB,
+	// in dump order; the concatenated lines are DumpFlows's.
+	StreamDumpFlows(ctx context.Context, in *DumpFlowsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DumpFlowsResponse], error)
 }
 
 type flowsClient struct {
@@ -429,6 +450,51 @@ func (c *flowsClient) DumpTables(ctx context.Context, in *DumpTablesRequest, opt
 	return out, nil
 }
 
+func (c *flowsClient) StreamModFlows(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ModFlowsRequest, ModFlowsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Flows_ServiceDesc.Streams[0], Flows_StreamModFlows_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ModFlowsRequest, ModFlowsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Flows_StreamModFlowsClient = grpc.ClientStreamingClient[ModFlowsRequest, ModFlowsResponse]
+
+func (c *flowsClient) StreamReplaceFlows(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ReplaceFlowsRequest, ReplaceFlowsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Flows_ServiceDesc.Streams[1], Flows_StreamReplaceFlows_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ReplaceFlowsRequest, ReplaceFlowsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Flows_StreamReplaceFlowsClient = grpc.ClientStreamingClient[ReplaceFlowsRequest, ReplaceFlowsResponse]
+
+func (c *flowsClient) StreamDumpFlows(ctx context.Context, in *DumpFlowsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DumpFlowsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Flows_ServiceDesc.Streams[2], Flows_StreamDumpFlows_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DumpFlowsRequest, DumpFlowsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Flows_StreamDumpFlowsClient = grpc.ServerStreamingClient[DumpFlowsResponse]
+
 // FlowsServer is the server API for Flows service.
 // All implementations must embed UnimplementedFlowsServer
 // for forward compatibility.
@@ -443,6 +509,24 @@ type FlowsServer interface {
 	ReplaceFlows(context.Context, *ReplaceFlowsRequest) (*ReplaceFlowsResponse, error)
 	DumpFlows(context.Context, *DumpFlowsRequest) (*DumpFlowsResponse, error)
 	DumpTables(context.Context, *DumpTablesRequest) (*DumpTablesResponse, error)
+	// The streaming forms take and give flow sets of any size (a unary
+	// message is limited to 4 MiB, some 20k flows); gvsctl uses them.
+	//
+	// StreamModFlows is ModFlows with the flows sent in chunks: the first
+	// chunk names bridge, command and strict (later chunks leave them empty
+	// or repeat them). Nothing is applied until the client closes its side:
+	// then every flow of every chunk is parsed and applied in one
+	// all-or-nothing transaction. Errors give the line, counted over all
+	// chunks (an entry of flows is a line). A stream without flows changes
+	// nothing, even for delete.
+	StreamModFlows(grpc.ClientStreamingServer[ModFlowsRequest, ModFlowsResponse]) error
+	// StreamReplaceFlows is ReplaceFlows with the flows sent in chunks (the
+	// first names the bridge): all chunks are parsed and validated, then
+	// swapped in at once; a bad line anywhere leaves the table unchanged.
+	StreamReplaceFlows(grpc.ClientStreamingServer[ReplaceFlowsRequest, ReplaceFlowsResponse]) error
+	// StreamDumpFlows is DumpFlows in chunks of at most a few hundred KiB,
+	// in dump order; the concatenated lines are DumpFlows's.
+	StreamDumpFlows(*DumpFlowsRequest, grpc.ServerStreamingServer[DumpFlowsResponse]) error
 	mustEmbedUnimplementedFlowsServer()
 }
 
@@ -464,6 +548,15 @@ func (UnimplementedFlowsServer) DumpFlows(context.Context, *DumpFlowsRequest) (*
 }
 func (UnimplementedFlowsServer) DumpTables(context.Context, *DumpTablesRequest) (*DumpTablesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DumpTables not implemented")
+}
+func (UnimplementedFlowsServer) StreamModFlows(grpc.ClientStreamingServer[ModFlowsRequest, ModFlowsResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamModFlows not implemented")
+}
+func (UnimplementedFlowsServer) StreamReplaceFlows(grpc.ClientStreamingServer[ReplaceFlowsRequest, ReplaceFlowsResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamReplaceFlows not implemented")
+}
+func (UnimplementedFlowsServer) StreamDumpFlows(*DumpFlowsRequest, grpc.ServerStreamingServer[DumpFlowsResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamDumpFlows not implemented")
 }
 func (UnimplementedFlowsServer) mustEmbedUnimplementedFlowsServer() {}
 func (UnimplementedFlowsServer) testEmbeddedByValue()               {}
@@ -558,6 +651,31 @@ func _Flows_DumpTables_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Flows_StreamModFlows_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(FlowsServer).StreamModFlows(&grpc.GenericServerStream[ModFlowsRequest, ModFlowsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Flows_StreamModFlowsServer = grpc.ClientStreamingServer[ModFlowsRequest, ModFlowsResponse]
+
+func _Flows_StreamReplaceFlows_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(FlowsServer).StreamReplaceFlows(&grpc.GenericServerStream[ReplaceFlowsRequest, ReplaceFlowsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Flows_StreamReplaceFlowsServer = grpc.ClientStreamingServer[ReplaceFlowsRequest, ReplaceFlowsResponse]
+
+func _Flows_StreamDumpFlows_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DumpFlowsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(FlowsServer).StreamDumpFlows(m, &grpc.GenericServerStream[DumpFlowsRequest, DumpFlowsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Flows_StreamDumpFlowsServer = grpc.ServerStreamingServer[DumpFlowsResponse]
+
 // Flows_ServiceDesc is the grpc.ServiceDesc for Flows service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -582,7 +700,23 @@ var Flows_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Flows_DumpTables_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "StreamModFlows",
+			Handler:       _Flows_StreamModFlows_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "StreamReplaceFlows",
+			Handler:       _Flows_StreamReplaceFlows_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "StreamDumpFlows",
+			Handler:       _Flows_StreamDumpFlows_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "gvs.proto",
 }
 
@@ -927,8 +1061,9 @@ var Datapath_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Conntrack_DumpConntrack_FullMethodName  = "/gvs.v1.Conntrack/DumpConntrack"
-	Conntrack_FlushConntrack_FullMethodName = "/gvs.v1.Conntrack/FlushConntrack"
+	Conntrack_DumpConntrack_FullMethodName       = "/gvs.v1.Conntrack/DumpConntrack"
+	Conntrack_StreamDumpConntrack_FullMethodName = "/gvs.v1.Conntrack/StreamDumpConntrack"
+	Conntrack_FlushConntrack_FullMethodName      = "/gvs.v1.Conntrack/FlushConntrack"
 )
 
 // ConntrackClient is the client API for Conntrack service.
@@ -939,6 +1074,9 @@ const (
 // dpctl/flush-conntrack do.
 type ConntrackClient interface {
 	DumpConntrack(ctx context.Context, in *DumpConntrackRequest, opts ...grpc.CallOption) (*DumpConntrackResponse, error)
+	// StreamDumpConntrack is DumpConntrack in chunks (the concatenated texts
+	// are DumpConntrack's), for tables of any size.
+	StreamDumpConntrack(ctx context.Context, in *DumpConntrackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DumpConntrackResponse], error)
 	FlushConntrack(ctx context.Context, in *FlushConntrackRequest, opts ...grpc.CallOption) (*FlushConntrackResponse, error)
 }
 
@@ -960,6 +1098,25 @@ func (c *conntrackClient) DumpConntrack(ctx context.Context, in *DumpConntrackRe
 	return out, nil
 }
 
+func (c *conntrackClient) StreamDumpConntrack(ctx context.Context, in *DumpConntrackRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DumpConntrackResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Conntrack_ServiceDesc.Streams[0], Conntrack_StreamDumpConntrack_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DumpConntrackRequest, DumpConntrackResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Conntrack_StreamDumpConntrackClient = grpc.ServerStreamingClient[DumpConntrackResponse]
+
 func (c *conntrackClient) FlushConntrack(ctx context.Context, in *FlushConntrackRequest, opts ...grpc.CallOption) (*FlushConntrackResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(FlushConntrackResponse)
@@ -978,6 +1135,9 @@ func (c *conntrackClient) FlushConntrack(ctx context.Context, in *FlushConntrack
 // dpctl/flush-conntrack do.
 type ConntrackServer interface {
 	DumpConntrack(context.Context, *DumpConntrackRequest) (*DumpConntrackResponse, error)
+	// StreamDumpConntrack is DumpConntrack in chunks (the concatenated texts
+	// are DumpConntrack's), for tables of any size.
+	StreamDumpConntrack(*DumpConntrackRequest, grpc.ServerStreamingServer[DumpConntrackResponse]) error
 	FlushConntrack(context.Context, *FlushConntrackRequest) (*FlushConntrackResponse, error)
 	mustEmbedUnimplementedConntrackServer()
 }
@@ -991,6 +1151,9 @@ type UnimplementedConntrackServer struct{}
 
 func (UnimplementedConntrackServer) DumpConntrack(context.Context, *DumpConntrackRequest) (*DumpConntrackResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DumpConntrack not implemented")
+}
+func (UnimplementedConntrackServer) StreamDumpConntrack(*DumpConntrackRequest, grpc.ServerStreamingServer[DumpConntrackResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamDumpConntrack not implemented")
 }
 func (UnimplementedConntrackServer) FlushConntrack(context.Context, *FlushConntrackRequest) (*FlushConntrackResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FlushConntrack not implemented")
@@ -1034,6 +1197,17 @@ func _Conntrack_DumpConntrack_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Conntrack_StreamDumpConntrack_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DumpConntrackRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ConntrackServer).StreamDumpConntrack(m, &grpc.GenericServerStream[DumpConntrackRequest, DumpConntrackResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Conntrack_StreamDumpConntrackServer = grpc.ServerStreamingServer[DumpConntrackResponse]
+
 func _Conntrack_FlushConntrack_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(FlushConntrackRequest)
 	if err := dec(in); err != nil {
@@ -1068,6 +1242,12 @@ var Conntrack_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Conntrack_FlushConntrack_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "StreamDumpConntrack",
+			Handler:       _Conntrack_StreamDumpConntrack_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "gvs.proto",
 }
