@@ -2,6 +2,7 @@ package bench
 
 import (
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -26,8 +27,11 @@ type benchSwitch struct {
 	sinks map[string]*sink
 }
 
+// newBenchSwitch builds the switch a benchmark runs on. GVS_BENCH_NOCACHE=1
+// turns the flow cache off, to measure translation itself.
 func newBenchSwitch(b *testing.B) *benchSwitch {
 	dp := datapath.New()
+	dp.NoFlowCache = os.Getenv("GVS_BENCH_NOCACHE") == "1"
 	w := dp.NewWorker()
 	now := int64(1e18)
 	w.Now = func() int64 { return now }

@@ -57,6 +57,10 @@ type Bridge struct {
 	ports atomic.Pointer[portSet]
 	drops [numDropReasons]atomic.Uint64
 	frags atomic.Uint32 // FragMode
+	// cfgGen changes with anything translation reads of the bridge other
+	// than its flows and MAC table: its ports, their VLANs, its fragment
+	// handling. Flow caches compare it.
+	cfgGen atomic.Uint64
 	// Malformed counts frames Open vSwitch counts as malformed: an IPv4 or
 	// IPv6 header shorter than its minimum or with lengths that do not fit
 	// (see parse). They are parsed as far as valid and forwarded.
@@ -96,6 +100,7 @@ func (b *Bridge) publish(list []*Port) {
 		}
 	}
 	b.ports.Store(s)
+	b.cfgGen.Add(1)
 }
 
 // lowPorts bounds the slice that finds ports by number without hashing.

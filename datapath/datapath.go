@@ -21,6 +21,9 @@ type Datapath struct {
 	// replay sets it to the time of the first frame, so durations, ages and
 	// timeouts all run on the frames' clock.
 	Clock func() time.Time
+	// NoFlowCache makes workers created afterwards translate every packet
+	// (flowcache.go describes the cache).
+	NoFlowCache bool
 
 	mu       sync.Mutex
 	bridges  atomic.Pointer[[]*Bridge] // sorted by name

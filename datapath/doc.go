@@ -37,9 +37,13 @@
 //     and sent with one SendBatch per port at the end of the received
 //     batch, each frame with the packet's Meta; other devices get Send.
 //
-// Translation never touches the frame, so its result can later be cached,
-// keyed by the fields it looked at (the wildcards it accumulates): Open
-// vSwitch's megaflows.
+// Translation never touches the frame, so its result is cached (between
+// steps 3 and 4, flowcache.go): each worker keeps the operations of
+// earlier translations keyed by the packet bits they depended on (the
+// exact wildcards translation accumulates, Open vSwitch's megaflows, with
+// an exact-match front cache), replays their side effects (counters, MAC
+// learning) on a hit, and never uses an entry whose flow tables, MAC
+// table, ports or bridge configuration changed since.
 //
 // Per-packet work allocates nothing and takes no global lock: each Worker
 // owns its scratch state (the packet it processes included); bridges, ports

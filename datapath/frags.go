@@ -50,7 +50,10 @@ func ParseFragMode(s string) (FragMode, error) {
 
 // SetFragMode sets the bridge's fragment handling; packets in flight see
 // the old or the new mode.
-func (b *Bridge) SetFragMode(m FragMode) { b.frags.Store(uint32(m)) }
+func (b *Bridge) SetFragMode(m FragMode) {
+	b.frags.Store(uint32(m))
+	b.cfgGen.Add(1)
+}
 
 // FragMode returns the bridge's fragment handling.
 func (b *Bridge) FragMode() FragMode { return FragMode(b.frags.Load()) }

@@ -19,14 +19,7 @@ func FuzzPipeline(f *testing.F) {
 		f.Add(seed, uint8(0))
 	}
 	s := newSwitch(f)
-	s.bridge("br-int", FailSecure)
-	s.bridge("br-vlan", FailSecure)
-	s.port("br-int", "int-br-vlan:1,patch=phy-br-vlan")
-	s.port("br-int", "vm1:5,tag=1")
-	s.port("br-int", "qr1:6,tag=1")
-	s.port("br-int", "fg1:7,tag=2")
-	s.port("br-vlan", "phy-br-vlan:1,patch=int-br-vlan")
-	s.port("br-vlan", "eth1:2")
+	s.exampleTopology()
 	for br, file := range map[string]string{"br-int": "A-legacy-br-int.flows", "br-vlan": "A-legacy-br-vlan.flows"} {
 		if err := s.dp.LoadFlowFile(br, filepath.Join("..", "testdata", "flows", file)); err != nil {
 			if os.IsNotExist(err) {

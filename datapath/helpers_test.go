@@ -217,3 +217,17 @@ func udp(sport, dport int) []gopacket.SerializableLayer {
 func decode(f []byte) gopacket.Packet {
 	return gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.Default)
 }
+
+// exampleTopology adds Neutron example A's bridges and ports: br-int with
+// a VM, a router port and a floating-IP port, patched to br-vlan and its
+// physical port.
+func (s *testSwitch) exampleTopology() {
+	s.bridge("br-int", FailSecure)
+	s.bridge("br-vlan", FailSecure)
+	s.port("br-int", "int-br-vlan:1,patch=phy-br-vlan")
+	s.port("br-int", "vm1:5,tag=1")
+	s.port("br-int", "qr1:6,tag=1")
+	s.port("br-int", "fg1:7,tag=2")
+	s.port("br-vlan", "phy-br-vlan:1,patch=int-br-vlan")
+	s.port("br-vlan", "eth1:2")
+}

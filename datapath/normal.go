@@ -40,6 +40,9 @@ func (x *xlate) normal() {
 		var mac [6]byte
 		putMAC48(mac[:], src)
 		x.bridge.FDB.Learn(vlan, mac, uint32(in.OFPort), x.now)
+		if x.caching {
+			x.cache.learns = append(x.cache.learns, macLearn{x.bridge.FDB, vlan, mac, uint32(in.OFPort)})
+		}
 	}
 	if dst&(1<<40) != 0 {
 		x.trace.note(x.depth, "NORMAL: multicast or broadcast destination, flooding")
@@ -48,7 +51,11 @@ func (x *xlate) normal() {
 	}
 	var mac [6]byte
 	putMAC48(mac[:], dst)
-	if n, found := x.bridge.FDB.Lookup(vlan, mac, x.now); found {
+	n, until, found := x.bridge.FDB.LookupUntil(vlan, mac, x.now)
+	if found && x.caching {
+		x.cache.expires(until)
+	}
+	if found {
 		out := x.bridge.Port(flowtable.Port(n))
 		switch {
 		case out == nil:

@@ -149,6 +149,7 @@ func (p *Port) vlanNow() *vlanConfig {
 func (p *Port) SetVLAN(mode VLANMode, tag uint16, hasTag bool, trunks []uint16) {
 	p.vlan.Store(&vlanConfig{mode: mode, tag: tag, hasTag: hasTag, trunks: trunkBitmap(trunks)})
 	if p.Bridge != nil {
+		p.Bridge.cfgGen.Add(1)
 		p.Bridge.FDB.FlushPort(uint32(p.OFPort))
 	}
 }

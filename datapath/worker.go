@@ -26,7 +26,8 @@ type Worker struct {
 	rxPkt     Packet           // the packet Receive processes
 	ctReq     packet.CTRequest // the request runCT builds
 	injectBuf []byte
-	stage_    stager // batched output during ReceiveBatch
+	stage_    stager     // batched output during ReceiveBatch
+	cache     *flowCache // nil when the datapath caches no translations
 
 	// Now returns the current time in unix nanoseconds; replay sets it to
 	// packet timestamps.
@@ -43,12 +44,16 @@ type queued struct {
 
 // NewWorker returns a worker for dp.
 func (dp *Datapath) NewWorker() *Worker {
-	return &Worker{
+	w := &Worker{
 		dp:    dp,
 		Now:   func() int64 { return time.Now().UnixNano() },
 		x:     xlate{ops: make([]op, 0, 64), recircs: make([]recirc, 0, 4)},
 		queue: make([]queued, 0, maxRecirc),
 	}
+	if !dp.NoFlowCache {
+		w.cache = &flowCache{emc: map[emcKey]*cacheEntry{}}
+	}
+	return w
 }
 
 // Receive processes the frame buf[off:off+n] that arrived on port in. The
@@ -106,11 +111,28 @@ func (w *Worker) process(in *Port, p *Packet) {
 // executes the result.
 func (w *Worker) translate(p *Packet, key *flowtable.Key, b *Bridge, table uint8, now int64) {
 	x := &w.x
+	caching := w.cache != nil && w.Trace == nil
+	if caching {
+		if e := w.cache.lookup(b, table, key, now); e != nil {
+			w.replay(e, p, key, b, now)
+			return
+		}
+	}
 	x.reset(key, b, p.Len(), now)
 	if w.Trace != nil {
 		x.trace = newTracer(key, table)
 	}
+	if caching {
+		x.caching, x.exactWC = true, true
+		x.cache.reset()
+	}
 	x.run(table)
+	if caching {
+		x.caching, x.exactWC = false, false
+		if !x.cache.off {
+			w.cache.insert(b, table, key, x)
+		}
+	}
 	if x.drop != DropNone {
 		b.countDrop(x.drop)
 	}

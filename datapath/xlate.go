@@ -51,6 +51,10 @@ type xlate struct {
 	// to the same operations (a megaflow, as ofproto-dpif's xlate builds
 	// it). Off on the plain per-packet path, which needs no wildcards.
 	exactWC bool
+	// caching records, besides exact wildcards, what a flow cache entry of
+	// this translation needs (flowcache.go).
+	caching bool
+	cache   cacheDeps
 }
 
 // reset prepares x for a new packet.
@@ -69,6 +73,9 @@ func (x *xlate) reset(k *flowtable.Key, b *Bridge, size int, now int64) {
 // run translates from table 0 of the current bridge.
 func (x *xlate) run(table uint8) {
 	x.trace.bridge(x.bridge)
+	if x.caching {
+		x.cacheBridge()
+	}
 	if x.exactWC {
 		// Every traversal depends on where the packet came from and what
 		// it is, as OVS's xlate_wc_init has it.
@@ -101,6 +108,9 @@ func (x *xlate) lookup(id uint8) {
 // find looks the key up in table id and counts the hit.
 func (x *xlate) find(id uint8) *flowtable.Flow {
 	f := x.tables.Lookup(id, &x.key, &x.wc)
+	if x.caching {
+		x.cacheLookup(id, f)
+	}
 	if f == nil {
 		x.trace.miss(x.depth, id)
 		x.drop = DropTableMiss
@@ -167,6 +177,7 @@ func (x *xlate) inPort() *Port {
 // packet-in hook: op a = in_port, b = table, c = cookie, d = max_len<<8 |
 // the reason's index in flowtable.ControllerReasons.
 func (x *xlate) controller(c flowtable.Controller) {
+	x.cache.off = true // a packet-in depends on whether anyone listens
 	if x.bridge.dp == nil || x.bridge.dp.packetIn.Load() == nil {
 		x.trace.note(x.depth, "no controller channel: packet dropped")
 		x.drop = DropController
@@ -226,7 +237,11 @@ func (x *xlate) outputPort(p *Port) {
 		x.patch(p)
 		return
 	}
-	if !p.Up.Load() || p.Dev == nil && p != p.Bridge.Local {
+	up := p.Up.Load()
+	if x.caching {
+		x.cache.ports = append(x.cache.ports, portDep{p, up})
+	}
+	if !up || p.Dev == nil && p != p.Bridge.Local {
 		if x.trace != nil {
 			x.trace.note(x.depth, "output to "+p.Name+": port is down")
 		}
@@ -244,6 +259,7 @@ func (x *xlate) outputPort(p *Port) {
 func (x *xlate) patch(p *Port) {
 	peer := p.Peer()
 	if peer == nil || peer.Bridge == nil {
+		x.cache.off = true // nothing would say when the peer comes
 		if x.trace != nil {
 			x.trace.note(x.depth, "patch port "+p.Name+" has no peer")
 		}
@@ -270,6 +286,10 @@ func (x *xlate) patch(p *Port) {
 		peer.Stats.RxBytes.Add(uint64(x.size))
 	}
 	x.bridge, x.tables = peer.Bridge, peer.Bridge.Flows.Snapshot()
+	if x.caching {
+		x.cache.patches = append(x.cache.patches, p)
+		x.cacheBridge()
+	}
 	x.depth++
 	x.loops++
 	x.trace.bridge(x.bridge)
@@ -281,5 +301,30 @@ func (x *xlate) patch(p *Port) {
 	x.exit = exit
 	if !exit {
 		x.trace.resume(x.depth, savedBridge)
+	}
+}
+
+// cacheBridge records the current bridge as a dependency of the cache
+// entry being built.
+func (x *xlate) cacheBridge() {
+	snap, ok := x.tables.(*flowtable.Snapshot)
+	if !ok {
+		x.cache.off = true
+		return
+	}
+	x.cache.bridge(x.bridge, snap)
+}
+
+// cacheLookup records a lookup in table id that found f (or nil), and the
+// flow's hit.
+func (x *xlate) cacheLookup(id uint8, f *flowtable.Flow) {
+	snap, ok := x.tables.(*flowtable.Snapshot)
+	if !ok {
+		x.cache.off = true
+		return
+	}
+	x.cache.lookups = append(x.cache.lookups, lookupRec{snap, id, f != nil})
+	if f != nil {
+		x.cache.hits = append(x.cache.hits, f)
 	}
 }

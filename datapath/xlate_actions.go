@@ -69,7 +69,8 @@ func (x *xlate) PushVLAN(tpid uint16) { x.tpid = tpid }
 // Learn adds or refreshes the flow l builds from the key, except in a dry
 // run (trace). This is the one action that allocates: it creates a flow.
 func (x *xlate) Learn(l flowtable.Learn) {
-	ok := true // a trace assumes learning succeeds
+	x.cache.off = true // learned flows are not replayed from a cache
+	ok := true         // a trace assumes learning succeeds
 	if !x.dryRun {
 		ok = x.bridge.Flows.Learn(l.Flow(&x.key), l.Limit, time.Unix(0, x.now))
 	}

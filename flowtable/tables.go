@@ -99,6 +99,21 @@ func (t *Tables) Len() int { return t.snap.Load().n }
 // Len returns the number of flows in all tables of the snapshot.
 func (s *Snapshot) Len() int { return s.n }
 
+// CountLookup counts a lookup in table id that a cache of translations
+// answered instead of the table, so that its counters read as if the table
+// had been looked up; matched says whether it found a flow. stripe plays
+// the part of Lookup's wc in choosing a counter stripe.
+func (s *Snapshot) CountLookup(id uint8, matched bool, stripe *Key) {
+	if int(id) >= NumTables {
+		return
+	}
+	st := &s.stats[id].stripes[stripeOf(stripe)]
+	st.lookups.Add(1)
+	if !matched {
+		st.missed.Add(1)
+	}
+}
+
 // Lookup returns the highest-priority flow of table id that matches k, or
 // nil, and ORs into wc (which may be nil) the mask bits the result depended
 // on: the masks of every subtable probed. It neither locks nor allocates.

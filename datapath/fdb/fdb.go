@@ -74,6 +74,10 @@ func (s *shard) update(f func(m map[uint64]*entry)) {
 type Table struct {
 	shards [numShards]shard
 	aging  atomic.Int64 // nanoseconds
+	// gen changes whenever a Lookup could answer differently other than by
+	// ageing: an entry added, moved, revived after it aged, or removed, or
+	// the aging time changed. Caches of forwarding decisions compare it.
+	gen atomic.Uint64
 
 	mu    sync.Mutex // insert lock: new entries, eviction, flushes, limits
 	size  int        // maximum number of entries
@@ -112,6 +116,7 @@ func (t *Table) SetLimits(maxEntries int, aging time.Duration) {
 		aging = DefaultAging
 	}
 	t.aging.Store(int64(aging))
+	t.gen.Add(1)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.size = maxEntries
@@ -143,15 +148,18 @@ func (t *Table) Learn(vlan uint16, mac [6]byte, port uint32, now int64) {
 	k := makeKey(vlan, mac)
 	s := t.shard(k)
 	if e := s.get(k); e != nil {
-		refresh(e, port, now)
+		t.refresh(e, port, now)
 		return
 	}
 	t.insert(s, k, port, now)
 }
 
-func refresh(e *entry, port uint32, now int64) {
+func (t *Table) refresh(e *entry, port uint32, now int64) {
 	if e.port.Load() != port {
 		e.port.Store(port)
+		t.gen.Add(1)
+	} else if now-e.seen.Load() >= t.aging.Load() {
+		t.gen.Add(1) // aged out, and back
 	}
 	// Only move forward (seen times only grow, which eviction relies on),
 	// and skip the store when unchanged so that workers learning the same
@@ -166,7 +174,7 @@ func (t *Table) insert(s *shard, k uint64, port uint32, now int64) {
 	defer t.mu.Unlock()
 	e := s.get(k)
 	if e != nil { // another worker added it meanwhile
-		refresh(e, port, now)
+		t.refresh(e, port, now)
 		return
 	}
 	for t.count >= t.size {
@@ -177,6 +185,7 @@ func (t *Table) insert(s *shard, k uint64, port uint32, now int64) {
 	e.seen.Store(now)
 	s.update(func(m map[uint64]*entry) { m[k] = e })
 	t.count++
+	t.gen.Add(1)
 }
 
 // evict removes the oldest entry of the port with the most entries, as
@@ -261,19 +270,35 @@ func (t *Table) remove(e *entry) bool {
 	}
 	s.update(func(m map[uint64]*entry) { delete(m, e.key) })
 	t.count--
+	t.gen.Add(1)
 	return true
 }
 
 // Lookup returns the port mac was learned on in vlan, unless the entry is
 // older than the aging time at now (unix nanoseconds).
 func (t *Table) Lookup(vlan uint16, mac [6]byte, now int64) (Port, bool) {
+	p, _, ok := t.LookupUntil(vlan, mac, now)
+	return p, ok
+}
+
+// LookupUntil is Lookup that also says until when (unix nanoseconds) a
+// found entry stays valid if nothing refreshes it; while Gen does not
+// change, the answer holds until then.
+func (t *Table) LookupUntil(vlan uint16, mac [6]byte, now int64) (Port, int64, bool) {
 	k := makeKey(vlan, mac)
 	e := t.shard(k).get(k)
-	if e == nil || now-e.seen.Load() >= t.aging.Load() {
-		return 0, false
+	if e == nil {
+		return 0, 0, false
 	}
-	return Port(e.port.Load()), true
+	until := e.seen.Load() + t.aging.Load()
+	if now >= until {
+		return 0, 0, false
+	}
+	return Port(e.port.Load()), until, true
 }
+
+// Gen returns the table's generation (see Table.gen).
+func (t *Table) Gen() uint64 { return t.gen.Load() }
 
 // Len returns the number of entries, expired ones included until they are
 // evicted or purged by Entries.
@@ -313,6 +338,7 @@ func (t *Table) removeIf(f func(*entry) bool) {
 			}
 		})
 		t.count -= len(gone)
+		t.gen.Add(1)
 	}
 	t.cands = nil
 }

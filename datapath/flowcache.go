@@ -1,0 +1,236 @@
+package datapath
+
+import (
+	"github.com/gvs-project/gvs/datapath/fdb"
+	"github.com/gvs-project/gvs/flowtable"
+)
+
+// A flow cache remembers translations, as Open vSwitch's datapath flows
+// (megaflows) and exact-match cache do: the operations one traversal
+// produced, keyed by the packet bits it depended on (the exact wildcards,
+// xlate.exactWC) and every metadata bit, together with the side effects to
+// replay (flow and table counters, NORMAL's MAC learning, patch port
+// counters) and what the result depends on besides the packet (the flow
+// tables' snapshots, MAC tables' and bridges' generations, ports' link
+// states, MAC entries' ages). An entry whose dependencies changed is never
+// used; the packet is translated again. Each Worker has its own cache:
+// lookups take no lock.
+//
+// Translations that learn flows or send packet-ins are not cached (their
+// side effects are not replayed yet), nor are traced ones.
+
+const (
+	cacheMaxEntries = 1 << 16 // per worker; a full cache starts again empty
+	emcMaxEntries   = 1 << 13
+)
+
+type flowCache struct {
+	emc   map[emcKey]*cacheEntry
+	masks []*cacheMask
+	n     int
+	// Hits counts lookups a valid entry answered, Misses the others (the
+	// worker's own counters, as OVS's pmd-stats-show).
+	hits, misses uint64
+}
+
+// emcKey is an exact packet: the exact-match front cache's key.
+type emcKey struct {
+	b     *Bridge
+	table uint8
+	key   flowtable.Key
+}
+
+// cacheMask holds the entries of one bridge, start table and mask.
+type cacheMask struct {
+	b       *Bridge
+	table   uint8
+	mask    flowtable.Key
+	entries map[flowtable.Key]*cacheEntry
+}
+
+type cacheEntry struct {
+	pass    flowtable.Key // header bits the translation left alone: recirculation keys take them from the packet
+	ops     []op
+	recircs []recirc
+	drop    DropReason
+	deps    cacheDeps
+}
+
+// cacheDeps is what one translation recorded for its cache entry.
+type cacheDeps struct {
+	off     bool // not cacheable
+	bridges []bridgeDep
+	ports   []portDep
+	hits    []*flowtable.Flow
+	lookups []lookupRec
+	learns  []macLearn
+	patches []*Port // patch ports crossed: their and their peers' counters
+	until   int64   // 0, or when a MAC entry the result used ages out
+}
+
+type bridgeDep struct {
+	b              *Bridge
+	snap           *flowtable.Snapshot
+	fdbGen, cfgGen uint64
+}
+
+type portDep struct {
+	p  *Port
+	up bool
+}
+
+type lookupRec struct {
+	snap    *flowtable.Snapshot
+	table   uint8
+	matched bool
+}
+
+type macLearn struct {
+	fdb  *fdb.Table
+	vlan uint16
+	mac  [6]byte
+	port uint32
+}
+
+func (d *cacheDeps) reset() {
+	*d = cacheDeps{bridges: d.bridges[:0], ports: d.ports[:0], hits: d.hits[:0],
+		lookups: d.lookups[:0], learns: d.learns[:0], patches: d.patches[:0]}
+}
+
+// bridge records that the translation reads b: its tables as snap, its MAC
+// table and its configuration as they are now.
+func (d *cacheDeps) bridge(b *Bridge, snap *flowtable.Snapshot) {
+	d.bridges = append(d.bridges, bridgeDep{b: b, snap: snap, fdbGen: b.FDB.Gen(), cfgGen: b.cfgGen.Load()})
+}
+
+func (d *cacheDeps) expires(until int64) {
+	if d.until == 0 || until < d.until {
+		d.until = until
+	}
+}
+
+// valid reports whether nothing the entry depends on has changed.
+func (e *cacheEntry) valid(now int64) bool {
+	d := &e.deps
+	if d.until != 0 && now >= d.until {
+		return false
+	}
+	for i := range d.bridges {
+		bd := &d.bridges[i]
+		if bd.b.Flows.Snapshot() != bd.snap || bd.b.FDB.Gen() != bd.fdbGen || bd.b.cfgGen.Load() != bd.cfgGen {
+			return false
+		}
+	}
+	for _, pd := range d.ports {
+		if pd.p.Up.Load() != pd.up {
+			return false
+		}
+	}
+	return true
+}
+
+// lookup returns a valid entry for a packet with key k entering table of
+// b, or nil.
+func (c *flowCache) lookup(b *Bridge, table uint8, k *flowtable.Key, now int64) *cacheEntry {
+	ek := emcKey{b: b, table: table, key: *k}
+	if e := c.emc[ek]; e != nil && e.valid(now) {
+		c.hits++
+		return e
+	}
+	for _, cm := range c.masks {
+		if cm.b != b || cm.table != table {
+			continue
+		}
+		var mk flowtable.Key
+		for i := range mk {
+			mk[i] = k[i] & cm.mask[i]
+		}
+		if e := cm.entries[mk]; e != nil && e.valid(now) {
+			c.emcInsert(ek, e)
+			c.hits++
+			return e
+		}
+	}
+	c.misses++
+	return nil
+}
+
+func (c *flowCache) emcInsert(ek emcKey, e *cacheEntry) {
+	if len(c.emc) >= emcMaxEntries {
+		clear(c.emc)
+	}
+	c.emc[ek] = e
+}
+
+// insert remembers the translation x just made of key k from table of b.
+func (c *flowCache) insert(b *Bridge, table uint8, k *flowtable.Key, x *xlate) {
+	if c.n >= cacheMaxEntries {
+		c.masks, c.n = c.masks[:0], 0
+		clear(c.emc)
+	}
+	// The entry matches the bits translation looked at and all metadata.
+	header := flowtable.HeaderMask()
+	var mask, mk flowtable.Key
+	e := &cacheEntry{ops: append([]op(nil), x.ops...), recircs: append([]recirc(nil), x.recircs...), drop: x.drop}
+	for i := range mask {
+		mask[i] = x.wc[i] | ^header[i]
+		mk[i] = k[i] & mask[i]
+		e.pass[i] = header[i] &^ x.wc[i]
+	}
+	d := &x.cache
+	e.deps = cacheDeps{bridges: append([]bridgeDep(nil), d.bridges...), ports: append([]portDep(nil), d.ports...),
+		hits: append([]*flowtable.Flow(nil), d.hits...), lookups: append([]lookupRec(nil), d.lookups...),
+		learns: append([]macLearn(nil), d.learns...), patches: append([]*Port(nil), d.patches...), until: d.until}
+	var cm *cacheMask
+	for _, m := range c.masks {
+		if m.b == b && m.table == table && m.mask == mask {
+			cm = m
+			break
+		}
+	}
+	if cm == nil {
+		cm = &cacheMask{b: b, table: table, mask: mask, entries: map[flowtable.Key]*cacheEntry{}}
+		c.masks = append(c.masks, cm)
+	}
+	if cm.entries[mk] == nil {
+		c.n++
+	}
+	cm.entries[mk] = e
+	c.emcInsert(emcKey{b: b, table: table, key: *k}, e)
+}
+
+// replay does for packet p what the translation cached in e did: its side
+// effects, then its operations.
+func (w *Worker) replay(e *cacheEntry, p *Packet, k *flowtable.Key, b *Bridge, now int64) {
+	d := &e.deps
+	n := p.Len()
+	for _, f := range d.hits {
+		f.Hit(n, now)
+	}
+	for _, l := range d.lookups {
+		l.snap.CountLookup(l.table, l.matched, &w.x.wc)
+	}
+	for _, m := range d.learns {
+		m.fdb.Learn(m.vlan, m.mac, m.port, now)
+	}
+	for _, pp := range d.patches {
+		pp.Stats.TxPackets.Add(1)
+		pp.Stats.TxBytes.Add(uint64(n))
+		if peer := pp.Peer(); peer != nil {
+			peer.Stats.RxPackets.Add(1)
+			peer.Stats.RxBytes.Add(uint64(n))
+		}
+	}
+	x := &w.x
+	x.recircs = x.recircs[:0]
+	for _, rc := range e.recircs {
+		for i := range rc.key {
+			rc.key[i] = rc.key[i]&^e.pass[i] | k[i]&e.pass[i]
+		}
+		x.recircs = append(x.recircs, rc)
+	}
+	if e.drop != DropNone {
+		b.countDrop(e.drop)
+	}
+	w.execute(p, e.ops)
+}
