@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -164,8 +165,12 @@ func TestVersion(t *testing.T) {
 		t.Skipf("not a git checkout (git describe: %v): no version to compare with", err)
 	}
 	want := strings.TrimSpace(string(describe))
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
 	bin := t.TempDir()
-	mk := exec.Command("make", "-C", repoRoot, "build", "BIN="+bin)
+	mk := exec.Command("make", "-C", repoRoot, "build", "BIN="+bin, "GO="+goTool)
 	if out, err := mk.CombinedOutput(); err != nil {
 		t.Fatalf("make build: %v\n%s", err, out)
 	}
@@ -182,7 +187,7 @@ func TestVersion(t *testing.T) {
 			t.Fatalf("%s --version: %v", path, err)
 		}
 		got := strings.TrimSpace(string(out))
-		info, _ := exec.Command("go", "version", "-m", path).Output()
+		info, _ := exec.Command(goTool, "version", "-m", path).Output()
 		rev := regexp.MustCompile(`vcs\.revision=([0-9a-f]{12})`).FindStringSubmatch(string(info))
 		switch {
 		case rev != nil && !strings.Contains(got, " "+rev[1]):

@@ -179,7 +179,9 @@ func (st *StateStore) keepPrevious() error {
 	prev := st.path + ".prev"
 	tmp := prev + ".tmp"
 	os.Remove(tmp)
-	if err := os.Link(st.path, tmp); err != nil {
+	if err := os.Link(st.path, tmp); errors.Is(err, os.ErrNotExist) {
+		return nil // removed since Save looked: nothing to keep
+	} else if err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, prev); err != nil {
