@@ -3,13 +3,17 @@ GO      ?= go
 BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 20s
+# The version gvsd and gvsctl report (--version, gvs_build_info); empty
+# outside a git checkout, where the binaries fall back to Go's VCS stamp.
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null)
+LDFLAGS := -X github.com/gvs-project/gvs/internal/version.version=$(VERSION)
 
 .PHONY: all build test test-short bench fuzz lint proto clean goldens
 
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 # The whole suite. Tests that need root, network namespaces or Open vSwitch
 # skip with a reason when those are missing (CI has them all).

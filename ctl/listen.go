@@ -8,11 +8,10 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/gvs-project/gvs/internal/lockfile"
 )
 
 // ErrRunning means another gvsd answers on the control socket.
@@ -29,24 +28,21 @@ var ErrRunning = errors.New("another gvsd is running on this socket")
 // although nobody holds the lock (a gvsd without the lock, or another
 // program) is also refused. Only a socket file is ever removed: a regular
 // file at path is a configuration mistake, not something to delete.
+// Closing the listener removes the socket file and then the lock file.
 func Listen(path string, gid int) (net.Listener, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("control socket directory: %w", err)
 	}
-	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	lock, err := lockfile.Acquire(path + ".lock")
+	if errors.Is(err, lockfile.ErrHeld) {
+		return nil, fmt.Errorf("listen on %s: %w (%v)", path, ErrRunning, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("control socket lock: %w", err)
 	}
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		lock.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, fmt.Errorf("listen on %s: %w (it holds %s.lock)", path, ErrRunning, path)
-		}
-		return nil, fmt.Errorf("lock %s.lock: %w", path, err)
-	}
 	l, err := listen(path, gid)
 	if err != nil {
-		lock.Close()
+		lock.Release()
 		return nil, err
 	}
 	return &lockedListener{Listener: l, lock: lock}, nil
@@ -85,17 +81,19 @@ func listen(path string, gid int) (net.Listener, error) {
 	return l, nil
 }
 
-// lockedListener releases the socket's lock when it is closed (after the
-// socket file is gone, so a successor never sees our socket as live).
+// lockedListener releases the socket's lock when it is closed: after the
+// socket file is gone (the unix listener removes the file it created), so
+// a successor never sees our socket as live; the lock file goes too.
 type lockedListener struct {
 	net.Listener
-	once sync.Once
-	lock *os.File
+	lock *lockfile.Lock
 }
 
 func (l *lockedListener) Close() error {
 	err := l.Listener.Close()
-	l.once.Do(func() { l.lock.Close() })
+	if lerr := l.lock.Release(); err == nil {
+		err = lerr
+	}
 	return err
 }
 

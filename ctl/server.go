@@ -42,8 +42,9 @@ func NewServer(sw *vswitch.Switch, log *zap.Logger) *Server {
 // Serve serves the API on l until it is closed or ctx is done. Callers are
 // admitted if root or in group gid (-1: root only).
 func (s *Server) Serve(ctx context.Context, l net.Listener, gid int) error {
-	a := authorizer{gid: gid}
-	g := grpc.NewServer(grpc.Creds(unixCreds{}), grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream))
+	a, au := authorizer{gid: gid}, auditor{log: s.log}
+	// The audit log is outermost: it records the authorizer's refusals.
+	g := grpc.NewServer(grpc.Creds(unixCreds{}), grpc.ChainUnaryInterceptor(au.unary, a.unary), grpc.ChainStreamInterceptor(au.stream, a.stream))
 	ctlpb.RegisterSwitchServer(g, s)
 	ctlpb.RegisterFlowsServer(g, s)
 	ctlpb.RegisterDatapathServer(g, s)

@@ -254,9 +254,12 @@ func (d *daemon) waitReady() {
 	defer conn.Close()
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	// The goroutine may outlive this call, until after a restart has
+	// replaced d.exited: it must not read the field.
+	exited := d.exited
 	go func() {
 		select {
-		case <-d.exited:
+		case <-exited:
 			cancel()
 		case <-ctx.Done():
 		}

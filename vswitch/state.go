@@ -1,10 +1,7 @@
 package vswitch
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -36,61 +33,6 @@ type StateBridge struct {
 	FlowTables []config.FlowTable `json:"flow_tables,omitempty"`
 	Ports      []config.Port      `json:"ports"`
 	Flows      []string           `json:"flows"`
-}
-
-// StateStore keeps State in a file, replaced atomically on every save.
-type StateStore struct{ path string }
-
-// OpenState uses dir (created if missing) for the state file.
-func OpenState(dir string) (*StateStore, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("state directory: %w", err)
-	}
-	return &StateStore{path: filepath.Join(dir, "state.json")}, nil
-}
-
-// Load returns the saved state, or nil if there is none.
-func (st *StateStore) Load() (*State, error) {
-	data, err := os.ReadFile(st.path)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read state: %w", err)
-	}
-	var s State
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("read state %s: %w", st.path, err)
-	}
-	return &s, nil
-}
-
-// Save writes s to a temporary file, syncs it and renames it into place.
-func (st *StateStore) Save(s *State) error {
-	data, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := st.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := os.Rename(tmp, st.path); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	return nil
 }
 
 // snapshot captures the current state. Callers hold s.mu.

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gvs-project/gvs/ctl/ctlpb"
+	"github.com/gvs-project/gvs/internal/version"
 )
 
 // DefaultSocket is where gvsd listens unless configured otherwise.
@@ -68,6 +69,7 @@ func (c *cli) root() *cobra.Command {
 		Short:         "Control gvsd: bridges, ports, flows and the datapath, in Open vSwitch's vocabulary",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.String(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Name() == "completion" || cmd.HasParent() && cmd.Parent().Name() == "completion" || cmd.Name() == "help" {
 				return nil
@@ -87,6 +89,7 @@ func (c *cli) root() *cobra.Command {
 		},
 	}
 	root.PersistentFlags().StringVar(&c.socket, "socket", sock, "gvsd control socket (env GVS_SOCKET)")
+	root.SetVersionTemplate("gvsctl (gvs) {{.Version}}\n")
 	root.PersistentFlags().StringVarP(&c.output, "output", "o", "text", "output format: text or json")
 	root.PersistentFlags().Var(&c.timeout, "timeout", timeoutHelp)
 	root.AddGroup(&cobra.Group{ID: "vsctl", Title: "Bridges and ports (ovs-vsctl):"},

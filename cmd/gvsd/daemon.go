@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,7 +21,9 @@ import (
 )
 
 // newLogger builds the daemon's logger: JSON (production) by default,
-// human-readable with format "console".
+// human-readable with format "console"; ISO-8601 timestamps in both.
+// Nothing is sampled: the audit trail (ctl's audit interceptor) must
+// hold every change, however many come in a second.
 func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 	level := zapcore.InfoLevel
 	if lc.Level != "" {
@@ -41,6 +41,8 @@ func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 		return nil, fmt.Errorf("log format %q: want json or console", lc.Format)
 	}
 	zc.Level = zap.NewAtomicLevelAt(level)
+	zc.Sampling = nil
+	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	return zc.Build()
 }
 
@@ -61,6 +63,17 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	defer log.Sync()
+	ctx, stop := handleSignals(ctx, log)
+	defer stop()
+	// The state directory first: a second gvsd on it is refused before it
+	// touches a socket or a device.
+	var store *vswitch.StateStore
+	if cfg.StateDir != "" {
+		if store, err = vswitch.OpenState(cfg.StateDir); err != nil {
+			return err
+		}
+		defer store.Close()
+	}
 	gid, err := ctl.LookupGroup(cfg.SocketGroup)
 	if err != nil {
 		return err
@@ -69,7 +82,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	defer l.Close()
+	defer l.Close() // removes the socket and its lock file
 
 	np := newNetPorts(log)
 	defer np.Close() // after the bridges' ports are deleted below
@@ -90,12 +103,6 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 			}
 		}
 	}
-	var store *vswitch.StateStore
-	if cfg.StateDir != "" {
-		if store, err = vswitch.OpenState(cfg.StateDir); err != nil {
-			return err
-		}
-	}
 	sw := vswitch.New(dp, np.deviceOpener, store, log)
 	pcapDir, err := cfg.PcapDirectory()
 	if err != nil {
@@ -106,35 +113,41 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	srv := ctl.NewServer(sw, log)
-
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go expireFlows(ctx, sw, log)
 	if cfg.Metrics != "" {
-		ml, err := net.Listen("tcp", cfg.Metrics)
+		closeMetrics, err := serveMetrics(cfg.Metrics, dp, log)
 		if err != nil {
-			return fmt.Errorf("metrics listener: %w", err)
+			return err
 		}
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(ctl.NewCollector(dp), ctl.NewConntrackCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go hs.Serve(ml)
-		defer hs.Close()
-		log.Info("metrics", zap.String("address", ml.Addr().String()))
+		defer closeMetrics()
 	}
-	log.Info("gvsd running", zap.String("socket", cfg.Socket), zap.Int("bridges", len(dp.Bridges())), zap.String("version", ctl.Version))
+	log.Info("gvsd running", zap.String("socket", cfg.Socket), zap.Int("bridges", len(dp.Bridges())), zap.String("version", ctl.Version), zap.Int("pid", os.Getpid()))
 	err = srv.Serve(ctx, l, gid)
 	log.Info("gvsd stopping")
 	np.StopWatching() // no device is reopened while the ports go
 	// Close every device (pcap files are flushed). The socket file went
-	// with the listener; removing it again by name could delete the
-	// socket of a gvsd that started since.
+	// with the listener (Serve closes it).
 	for _, b := range dp.Bridges() {
 		dp.DelBridge(b.Name)
 	}
 	return err
+}
+
+// serveMetrics serves Prometheus metrics on addr until the returned
+// function is called.
+func serveMetrics(addr string, dp *datapath.Datapath, log *zap.Logger) (func() error, error) {
+	ml, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(ctl.NewCollector(dp), ctl.NewConntrackCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(ml)
+	log.Info("metrics", zap.String("address", ml.Addr().String()))
+	return hs.Close, nil
 }
 
 // start restores the saved state if there is one, else loads the
