@@ -44,6 +44,7 @@ func readOnly(fullMethod string) bool {
 	if strings.HasPrefix(service, "grpc.") { // health, reflection
 		return true
 	}
+	method = strings.TrimPrefix(method, "Stream") // StreamDumpFlows is a dump
 	for _, p := range readOnlyPrefixes {
 		if strings.HasPrefix(method, p) {
 			return true

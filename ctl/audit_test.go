@@ -58,6 +58,9 @@ func TestSummarize(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	for method, want := range map[string]bool{
 		"/gvs.v1.Flows/DumpFlows":              true,
+		"/gvs.v1.Flows/StreamDumpFlows":        true,
+		"/gvs.v1.Flows/StreamModFlows":         false,
+		"/gvs.v1.Flows/StreamReplaceFlows":     false,
 		"/gvs.v1.Switch/ListBridges":           true,
 		"/gvs.v1.Datapath/Capture":             true,
 		"/grpc.health.v1.Health/Check":         true,

@@ -125,17 +125,17 @@ func TestAuditTrail(t *testing.T) {
 	}
 
 	d.auditLine("/gvs.v1.Switch/AddBridge", map[string]string{"level": "info", "uid": "65534", "gid": "4242", "result": "ok", "request": `name="br-m"`})
-	mod := d.auditLine("/gvs.v1.Flows/ModFlows", map[string]string{"level": "info", "uid": "65534", "result": "ok"})
+	mod := d.auditLine("/gvs.v1.Flows/StreamModFlows", map[string]string{"level": "info", "uid": "65534", "result": "ok"})
 	if req := fmt.Sprint(mod["request"]); !strings.Contains(req, "flows=[2000]") || len(req) > 400 {
 		t.Errorf("ModFlows request summary: %q, want flows=[2000] and no flow text", req)
 	}
 	d.auditLine("/gvs.v1.Switch/DelBridge", map[string]string{"level": "info", "uid": "65534", "result": "NotFound"})
-	refused := d.auditLine("/gvs.v1.Flows/DumpFlows", map[string]string{"level": "warn", "uid": "65534", "gid": "65534", "result": "PermissionDenied"})
+	refused := d.auditLine("/gvs.v1.Flows/StreamDumpFlows", map[string]string{"level": "warn", "uid": "65534", "gid": "65534", "result": "PermissionDenied"})
 	if pid, ok := refused["pid"].(float64); !ok || pid <= 0 {
 		t.Errorf("refused call: no caller pid: %v", refused)
 	}
 	for _, m := range d.logLines() {
-		if m["msg"] == "audit" && m["method"] == "/gvs.v1.Flows/DumpFlows" && m["result"] == "ok" {
+		if m["msg"] == "audit" && m["method"] == "/gvs.v1.Flows/StreamDumpFlows" && m["result"] == "ok" {
 			t.Errorf("a read-only call is audited at info level: %v", m)
 		}
 		ts, ok := m["ts"].(string)
