@@ -31,19 +31,34 @@ var (
 // table. Apply takes ownership of the mods' flows: the caller must not
 // change them afterwards.
 func (t *Tables) Apply(mods []*FlowMod, now time.Time) error {
+	_, err := t.apply(mods, now, false)
+	return err
+}
+
+// ApplyChanges is Apply that also returns, in order, every flow the batch
+// put in or took out of the tables (a journal of it replays the batch).
+func (t *Tables) ApplyChanges(mods []*FlowMod, now time.Time) ([]Change, error) {
+	return t.apply(mods, now, true)
+}
+
+func (t *Tables) apply(mods []*FlowMod, now time.Time, record bool) ([]Change, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x := t.begin(now, false)
+	var changes []Change
+	if record {
+		x.changes = &changes
+	}
 	for i, m := range mods {
 		if err := x.apply(m); err != nil {
 			if len(mods) > 1 {
-				return fmt.Errorf("flow mod %d: %w", i+1, err)
+				return nil, fmt.Errorf("flow mod %d: %w", i+1, err)
 			}
-			return err
+			return nil, err
 		}
 	}
 	x.commit()
-	return nil
+	return changes, nil
 }
 
 func (x *txn) apply(m *FlowMod) error {

@@ -15,6 +15,22 @@ type txn struct {
 	// learners are the (table, cookie) pairs of learn(delete_learned)
 	// actions of flows this transaction removed or changed.
 	learners []learnKey
+	// changes, when not nil, records every flow put in or taken out, in
+	// order (ApplyChanges).
+	changes *[]Change
+}
+
+// Change is one flow a transaction added (Added) or removed; a modified
+// flow is its old version removed and its new one added.
+type Change struct {
+	Flow  *Flow
+	Added bool
+}
+
+func (x *txn) record(f *Flow, added bool) {
+	if x.changes != nil {
+		*x.changes = append(*x.changes, Change{f, added})
+	}
 }
 
 type learnKey struct {
@@ -173,9 +189,11 @@ func (x *txn) insert(f *Flow) *Flow {
 		st.remove(old)
 		tb.account(old, -1)
 		x.forgetLearner(old)
+		x.record(old, false)
 	}
 	st.insert(f)
 	tb.account(f, 1)
+	x.record(f, true)
 	return old
 }
 
@@ -185,6 +203,7 @@ func (x *txn) remove(f *Flow) {
 	if st := x.sub(tb, &f.Match.Mask, false); st != nil && st.remove(f) {
 		tb.account(f, -1)
 		x.forgetLearner(f)
+		x.record(f, false)
 	}
 }
 
@@ -196,6 +215,8 @@ func (x *txn) swap(old, nf *Flow) {
 		tb.account(old, -1)
 		tb.account(nf, 1)
 		x.forgetLearner(old)
+		x.record(old, false)
+		x.record(nf, true)
 	}
 }
 

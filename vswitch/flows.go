@@ -97,7 +97,8 @@ func (s *Switch) applyMods(b *datapath.Bridge, mods []*flowtable.FlowMod) (int, 
 	if err := s.sameBridge(b); err != nil {
 		return 0, err
 	}
-	if err := b.Flows.Apply(mods, time.Now()); err != nil {
+	changes, err := b.Flows.ApplyChanges(mods, time.Now())
+	if err != nil {
 		return 0, errorf(ErrRefused, "%v", err)
 	}
 	if len(mods) > logEachMod {
@@ -108,7 +109,7 @@ func (s *Switch) applyMods(b *datapath.Bridge, mods []*flowtable.FlowMod) (int, 
 				zap.String("flow", strings.TrimSpace(m.Flow.Format(flowtable.FormatOptions{NoStats: true, OF13: true}))))
 		}
 	}
-	return len(mods), s.save()
+	return len(mods), s.journalFlows(b.Name, changes)
 }
 
 // ReplaceFlows swaps in a whole new flow set at once (ovs-ofctl

@@ -16,6 +16,11 @@ import (
 // ovs-ofctl syntax, OpenFlow 1.3 spelling so goto_table survives).
 type State struct {
 	Bridges []StateBridge `json:"bridges"`
+	// JournalSeq is the last flow journal record the state includes;
+	// Journal the records after it, read with the state and replayed by
+	// Restore.
+	JournalSeq uint64          `json:"journal_seq,omitempty"`
+	Journal    []JournalRecord `json:"-"`
 }
 
 // StateBridge is one persisted bridge.
@@ -53,11 +58,16 @@ func (s *Switch) snapshot() *State {
 			}
 		}
 		for _, f := range b.Flows.Flows(nil) {
-			sb.Flows = append(sb.Flows, strings.TrimSpace(f.Format(flowtable.FormatOptions{NoStats: true, Exact: true})))
+			sb.Flows = append(sb.Flows, stateFlow(f))
 		}
 		st.Bridges = append(st.Bridges, sb)
 	}
 	return st
+}
+
+// stateFlow is a flow as the state file and its journal keep it.
+func stateFlow(f *flowtable.Flow) string {
+	return strings.TrimSpace(f.Format(flowtable.FormatOptions{NoStats: true, Exact: true}))
 }
 
 // Restore rebuilds bridges, ports and flows from a saved state, replacing
@@ -108,6 +118,9 @@ func (s *Switch) Restore(st *State) error {
 		if err := b.Flows.Replace(flows, time.Now()); err != nil {
 			return fmt.Errorf("restore bridge %s flows: %w", sb.Name, err)
 		}
+	}
+	if err := s.replayJournal(st.Journal); err != nil {
+		return err
 	}
 	for _, sb := range st.Bridges {
 		for _, pc := range sb.Ports {

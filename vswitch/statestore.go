@@ -24,9 +24,11 @@ var ErrStateInUse = errors.New("state directory in use by another gvsd")
 // directory, fsynced, renamed into place, the directory fsynced); the
 // state it replaces is kept as state.json.prev. A save that fails leaves
 // state.json and state.json.prev as they were and no temporary file.
+// Flow-mods go to a journal beside it instead (journal.go).
 type StateStore struct {
 	dir, path string
 	lock      *lockfile.Lock
+	seq       uint64 // the last journal record written or read (journal.go)
 }
 
 // OpenState uses dir (created if missing) for the state file, locking it
@@ -86,6 +88,10 @@ func (st *StateStore) Load() (*State, error) {
 	if dec.More() {
 		return nil, st.corrupt(errors.New("data after the state object"))
 	}
+	st.seq = s.JournalSeq
+	if s.Journal, err = st.readJournal(s.JournalSeq); err != nil {
+		return nil, err
+	}
 	return &s, nil
 }
 
@@ -113,6 +119,7 @@ func (st *StateStore) corrupt(cause error) error {
 // Save replaces the state file with s (see StateStore). A symbolic link
 // at the state file's name is refused, not replaced.
 func (st *StateStore) Save(s *State) error {
+	s.JournalSeq = st.seq // everything journalled so far is in s
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
@@ -144,6 +151,7 @@ func (st *StateStore) Save(s *State) error {
 	if err := syncDir(st.dir); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
+	st.truncateJournal() // if it fails, its records are older than JournalSeq: skipped
 	return nil
 }
 
