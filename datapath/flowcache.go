@@ -16,8 +16,9 @@ import (
 // used; the packet is translated again. Each Worker has its own cache:
 // lookups take no lock.
 //
-// Translations that learn flows or send packet-ins are not cached (their
-// side effects are not replayed yet), nor are traced ones.
+// Translations that learn a new flow or send packet-ins are not cached,
+// nor are traced ones; one whose learn() found its flow already there is,
+// and a hit refreshes that flow as learn() would.
 
 const (
 	cacheMaxEntries = 1 << 16 // per worker; a full cache starts again empty
@@ -64,8 +65,11 @@ type cacheDeps struct {
 	hits    []*flowtable.Flow
 	lookups []lookupRec
 	learns  []macLearn
-	patches []*Port // patch ports crossed: their and their peers' counters
-	until   int64   // 0, or when a MAC entry the result used ages out
+	// refreshes are learned flows that learn() found unchanged: a hit
+	// restarts their hard timeouts, as learning them again does.
+	refreshes []*flowtable.Flow
+	patches   []*Port // patch ports crossed: their and their peers' counters
+	until     int64   // 0, or when a MAC entry the result used ages out
 }
 
 type bridgeDep struct {
@@ -94,7 +98,7 @@ type macLearn struct {
 
 func (d *cacheDeps) reset() {
 	*d = cacheDeps{bridges: d.bridges[:0], ports: d.ports[:0], hits: d.hits[:0],
-		lookups: d.lookups[:0], learns: d.learns[:0], patches: d.patches[:0]}
+		lookups: d.lookups[:0], learns: d.learns[:0], refreshes: d.refreshes[:0], patches: d.patches[:0]}
 }
 
 // bridge records that the translation reads b: its tables as snap, its MAC
@@ -180,7 +184,8 @@ func (c *flowCache) insert(b *Bridge, table uint8, k *flowtable.Key, x *xlate) {
 	d := &x.cache
 	e.deps = cacheDeps{bridges: append([]bridgeDep(nil), d.bridges...), ports: append([]portDep(nil), d.ports...),
 		hits: append([]*flowtable.Flow(nil), d.hits...), lookups: append([]lookupRec(nil), d.lookups...),
-		learns: append([]macLearn(nil), d.learns...), patches: append([]*Port(nil), d.patches...), until: d.until}
+		learns: append([]macLearn(nil), d.learns...), refreshes: append([]*flowtable.Flow(nil), d.refreshes...),
+		patches: append([]*Port(nil), d.patches...), until: d.until}
 	var cm *cacheMask
 	for _, m := range c.masks {
 		if m.b == b && m.table == table && m.mask == mask {
@@ -212,6 +217,9 @@ func (w *Worker) replay(e *cacheEntry, p *Packet, k *flowtable.Key, b *Bridge, n
 	}
 	for _, m := range d.learns {
 		m.fdb.Learn(m.vlan, m.mac, m.port, now)
+	}
+	for _, f := range d.refreshes {
+		f.RestartHardTimeout(now)
 	}
 	for _, pp := range d.patches {
 		pp.Stats.TxPackets.Add(1)

@@ -112,7 +112,7 @@ func counters(s *testSwitch) string {
 // frame a cached worker sends must be byte for byte what a worker that
 // translates every packet sends, and all counters must agree at the end.
 func TestFlowCacheMatchesUncached(t *testing.T) {
-	for _, brInt := range []string{"A-legacy-br-int.flows", "D-master-br-int-ovsfw.flows"} {
+	for _, brInt := range []string{"A-legacy-br-int.flows", "D-master-br-int-ovsfw.flows", learnFlows} {
 		t.Run(brInt, func(t *testing.T) { cacheAgainstUncached(t, brInt) })
 	}
 }
@@ -139,7 +139,9 @@ func cacheAgainstUncached(t *testing.T, brInt string) {
 	}
 	tw := newTwin(t, func(s *testSwitch) {
 		s.exampleTopology()
-		if err := s.dp.LoadFlowFile("br-int", filepath.Join(dir, brInt)); err != nil {
+		if brInt == learnFlows {
+			s.flows("br-int", learnPipeline)
+		} else if err := s.dp.LoadFlowFile("br-int", filepath.Join(dir, brInt)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.dp.LoadFlowFile("br-vlan", filepath.Join(dir, "A-legacy-br-vlan.flows")); err != nil {
@@ -158,7 +160,10 @@ func cacheAgainstUncached(t *testing.T, brInt string) {
 		pool[p] = fs[:12]
 	}
 	for step := 0; step < 30000; step++ {
-		tw.now += int64(time.Millisecond)
+		tw.now += int64(5 * time.Millisecond)
+		if step%100 == 0 { // timeouts run now and then, as gvsd's expiry does
+			tw.both(func(s *testSwitch) { s.dp.Bridge("br-int").Flows.Expire(time.Unix(0, tw.now)) })
+		}
 		// Mostly traffic, so entries get reused; now and then a change.
 		switch n := r.IntN(100); {
 		case n >= 10 || r.IntN(40) != 0:
@@ -196,8 +201,10 @@ func cacheAgainstUncached(t *testing.T, brInt string) {
 		case n < 9:
 			m := FragMode(r.IntN(3))
 			tw.both(func(s *testSwitch) { s.dp.Bridge("br-int").SetFragMode(m) })
-		default:
+		case n < 10 && r.IntN(2) == 0:
 			tw.now += int64(400 * time.Second) // MAC entries age out
+		default:
+			tw.now += int64(20 * time.Second)
 		}
 	}
 	if a, b := counters(tw.cached), counters(tw.plain); a != b {
@@ -213,6 +220,13 @@ func cacheAgainstUncached(t *testing.T, brInt string) {
 		t.Fatalf("the cache answered %d lookups and missed %d: the test exercises too little of it", c.hits, c.misses)
 	}
 }
+
+// learnFlows names the learning pipeline below (br-tun's table 10 in
+// spirit: learn where each source is, forward by what was learned).
+const learnFlows = "learn"
+
+const learnPipeline = `table=0,priority=1,actions=learn(table=10,hard_timeout=30,priority=5,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),resubmit(,10)
+table=10,priority=0,actions=NORMAL`
 
 // cacheFrames are frames from source i (0..3) of the example's VMs and
 // gateway to the others, tagged and untagged, TCP/UDP/ARP, fragments

@@ -67,12 +67,20 @@ func (x *xlate) Resubmit(in flowtable.Port, table uint8) {
 func (x *xlate) PushVLAN(tpid uint16) { x.tpid = tpid }
 
 // Learn adds or refreshes the flow l builds from the key, except in a dry
-// run (trace). This is the one action that allocates: it creates a flow.
+// run (trace). This is the one action that allocates: it creates a flow
+// (a flow cache hit does not: it refreshes the flow found unchanged).
 func (x *xlate) Learn(l flowtable.Learn) {
-	x.cache.off = true // learned flows are not replayed from a cache
-	ok := true         // a trace assumes learning succeeds
+	ok := true // a trace assumes learning succeeds
 	if !x.dryRun {
-		ok = x.bridge.Flows.Learn(l.Flow(&x.key), l.Limit, time.Unix(0, x.now))
+		var refreshed *flowtable.Flow
+		ok, refreshed = x.bridge.Flows.Learn(l.Flow(&x.key), l.Limit, time.Unix(0, x.now))
+		switch {
+		case !x.caching:
+		case refreshed != nil:
+			x.cache.refreshes = append(x.cache.refreshes, refreshed) // a hit refreshes it again
+		case ok:
+			x.cache.off = true // a new flow: the tables change, and this translation with them
+		}
 	}
 	if r := l.Result; r.Bits == 1 {
 		v := uint64(0)

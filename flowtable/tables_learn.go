@@ -10,10 +10,12 @@ import "time"
 //
 // A new flow is not added, and Learn reports false, when the table holds
 // limit (if not 0) flows with f's cookie already, as learn(limit=), or
-// is at its TableLimit and may not evict.
-func (t *Tables) Learn(f *Flow, limit uint32, now time.Time) bool {
+// is at its TableLimit and may not evict. When f changes nothing, Learn
+// also returns the flow it refreshed in place: refreshing that flow with
+// RestartHardTimeout is then all that learning f again would do.
+func (t *Tables) Learn(f *Flow, limit uint32, now time.Time) (ok bool, refreshed *Flow) {
 	if f == nil || int(f.Table) >= NumTables {
-		return false
+		return false, nil
 	}
 	if !f.owned {
 		for i := range f.Match.Value {
@@ -21,8 +23,8 @@ func (t *Tables) Learn(f *Flow, limit uint32, now time.Time) bool {
 		}
 	}
 	if old := t.snap.Load().tables[f.Table].findExact(&f.Match, f.Priority); old != nil && sameLearned(old, f) {
-		old.modified.Store(now.UnixNano())
-		return true
+		old.RestartHardTimeout(now.UnixNano())
+		return true, old
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -30,8 +32,8 @@ func (t *Tables) Learn(f *Flow, limit uint32, now time.Time) bool {
 	old := x.cur[f.Table].findExact(&f.Match, f.Priority)
 	switch {
 	case old != nil && sameLearned(old, f):
-		old.modified.Store(now.UnixNano())
-		return true
+		old.RestartHardTimeout(now.UnixNano())
+		return true, old
 	case old != nil:
 		// As OVS's modify-strict: actions and cookie change; timeouts,
 		// importance, flags, counters and creation time stay.
@@ -41,13 +43,17 @@ func (t *Tables) Learn(f *Flow, limit uint32, now time.Time) bool {
 		nf.copyStats(old)
 		x.swap(old, nf)
 	case limit != 0 && x.countCookie(f.Table, f.Cookie) >= int(limit):
-		return false
+		return false, nil
 	default:
 		if x.makeRoom(f.Table) != nil {
-			return false
+			return false, nil
 		}
 		x.insert(x.prepare(f))
 	}
 	x.commit()
-	return true
+	return true, nil
 }
+
+// RestartHardTimeout counts the flow's hard timeout from now (unix
+// nanoseconds), as learning it again does.
+func (f *Flow) RestartHardTimeout(now int64) { f.modified.Store(now) }

@@ -30,7 +30,7 @@ func TestTableLimitRefuse(t *testing.T) {
 	if err := ts.Apply([]*FlowMod{add(limitFlow(2, 0, 0, 0))}, t0); err != nil {
 		t.Fatalf("replacing a flow at the limit: %v", err)
 	}
-	if ts.Learn(limitFlow(9, 10, 0, 0), 0, t0) {
+	if ok, _ := ts.Learn(limitFlow(9, 10, 0, 0), 0, t0); ok {
 		t.Fatal("learn into a full refusing table succeeded")
 	}
 	if err := ts.Replace([]*Flow{limitFlow(1, 0, 0, 0), limitFlow(1, 0, 0, 0), limitFlow(5, 0, 0, 0)}, t0); err != nil {
@@ -92,7 +92,7 @@ func TestLearnLimit(t *testing.T) {
 		dst, cookie uint64
 		want        bool
 	}{{1, 5, true}, {2, 5, true}, {3, 5, false}, {1, 5, true}, {3, 6, true}} {
-		if got := ts.Learn(mk(c.dst, c.cookie), 2, t0); got != c.want {
+		if got, _ := ts.Learn(mk(c.dst, c.cookie), 2, t0); got != c.want {
 			t.Errorf("learn %d (dst %d cookie %d) = %v, want %v", i, c.dst, c.cookie, got, c.want)
 		}
 	}
