@@ -1,6 +1,8 @@
 package datapath
 
 import (
+	"unsafe"
+
 	"github.com/gvs-project/gvs/datapath/fdb"
 	"github.com/gvs-project/gvs/flowtable"
 )
@@ -22,11 +24,11 @@ import (
 
 const (
 	cacheMaxEntries = 1 << 16 // per worker; a full cache starts again empty
-	emcMaxEntries   = 1 << 13
+	emcSlots        = 1 << 12 // exact-match slots, direct mapped
 )
 
 type flowCache struct {
-	emc   map[emcKey]*cacheEntry
+	emc   [emcSlots]emcSlot
 	masks []*cacheMask
 	n     int
 	// Hits counts lookups a valid entry answered, Misses the others (the
@@ -34,11 +36,36 @@ type flowCache struct {
 	hits, misses uint64
 }
 
-// emcKey is an exact packet: the exact-match front cache's key.
-type emcKey struct {
+// emcSlot remembers the entry of one exact packet (bridge, table, key):
+// the exact-match front cache, as OVS's EMC.
+type emcSlot struct {
 	b     *Bridge
 	table uint8
 	key   flowtable.Key
+	e     *cacheEntry
+}
+
+// emcHash hashes a packet's key in four independent lanes, so the
+// multiplications overlap.
+func emcHash(b *Bridge, table uint8, k *flowtable.Key) uint64 {
+	const m = 0x9e3779b97f4a7c15
+	h := [4]uint64{uint64(uintptr(unsafe.Pointer(b))), uint64(table), 1, 2}
+	i := 0
+	for ; i+4 <= len(k); i += 4 {
+		h[0] = (h[0] ^ k[i]) * m
+		h[1] = (h[1] ^ k[i+1]) * m
+		h[2] = (h[2] ^ k[i+2]) * m
+		h[3] = (h[3] ^ k[i+3]) * m
+	}
+	for ; i < len(k); i++ {
+		h[0] = (h[0] ^ k[i]) * m
+	}
+	x := h[0] ^ h[1]<<1 ^ h[2]<<2 ^ h[3]<<3
+	return x ^ x>>29
+}
+
+func (c *flowCache) slot(b *Bridge, table uint8, k *flowtable.Key) *emcSlot {
+	return &c.emc[emcHash(b, table, k)&(emcSlots-1)]
 }
 
 // cacheMask holds the entries of one bridge, start table and mask.
@@ -136,10 +163,10 @@ func (e *cacheEntry) valid(now int64) bool {
 // lookup returns a valid entry for a packet with key k entering table of
 // b, or nil.
 func (c *flowCache) lookup(b *Bridge, table uint8, k *flowtable.Key, now int64) *cacheEntry {
-	ek := emcKey{b: b, table: table, key: *k}
-	if e := c.emc[ek]; e != nil && e.valid(now) {
+	sl := c.slot(b, table, k)
+	if sl.e != nil && sl.b == b && sl.table == table && sl.key == *k && sl.e.valid(now) {
 		c.hits++
-		return e
+		return sl.e
 	}
 	for _, cm := range c.masks {
 		if cm.b != b || cm.table != table {
@@ -150,7 +177,7 @@ func (c *flowCache) lookup(b *Bridge, table uint8, k *flowtable.Key, now int64) 
 			mk[i] = k[i] & cm.mask[i]
 		}
 		if e := cm.entries[mk]; e != nil && e.valid(now) {
-			c.emcInsert(ek, e)
+			*sl = emcSlot{b: b, table: table, key: *k, e: e}
 			c.hits++
 			return e
 		}
@@ -159,18 +186,11 @@ func (c *flowCache) lookup(b *Bridge, table uint8, k *flowtable.Key, now int64) 
 	return nil
 }
 
-func (c *flowCache) emcInsert(ek emcKey, e *cacheEntry) {
-	if len(c.emc) >= emcMaxEntries {
-		clear(c.emc)
-	}
-	c.emc[ek] = e
-}
-
 // insert remembers the translation x just made of key k from table of b.
 func (c *flowCache) insert(b *Bridge, table uint8, k *flowtable.Key, x *xlate) {
 	if c.n >= cacheMaxEntries {
 		c.masks, c.n = c.masks[:0], 0
-		clear(c.emc)
+		clear(c.emc[:])
 	}
 	// The entry matches the bits translation looked at and all metadata.
 	header := flowtable.HeaderMask()
@@ -201,7 +221,7 @@ func (c *flowCache) insert(b *Bridge, table uint8, k *flowtable.Key, x *xlate) {
 		c.n++
 	}
 	cm.entries[mk] = e
-	c.emcInsert(emcKey{b: b, table: table, key: *k}, e)
+	*c.slot(b, table, k) = emcSlot{b: b, table: table, key: *k, e: e}
 }
 
 // replay does for packet p what the translation cached in e did: its side

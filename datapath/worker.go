@@ -51,7 +51,7 @@ func (dp *Datapath) NewWorker() *Worker {
 		queue: make([]queued, 0, maxRecirc),
 	}
 	if !dp.NoFlowCache {
-		w.cache = &flowCache{emc: map[emcKey]*cacheEntry{}}
+		w.cache = &flowCache{}
 	}
 	return w
 }
