@@ -125,6 +125,8 @@ type Field struct {
 	// ValueShift drops low-order bits of written values before storing
 	// them: nw_tos is written as the whole TOS byte but stores only DSCP.
 	ValueShift uint
+
+	smask uint64 // the stored bits, unshifted (fields up to 64 bits)
 }
 
 // Words of a Key, and where each field is stored in them.

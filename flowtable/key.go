@@ -70,12 +70,7 @@ func (k *Key) Get(f *Field) Value {
 	if f.Bits > 64 {
 		return Value{k[f.Word], k[f.Word+1]}
 	}
-	n := f.storageBits()
-	w := k[f.Word] >> f.Shift
-	if n < 64 {
-		w &= 1<<uint(n) - 1
-	}
-	return Value{0, w << f.ValueShift}
+	return Value{0, (k[f.Word] >> f.Shift & f.smask) << f.ValueShift}
 }
 
 // Set stores v into field f of k, leaving other fields alone. Bits of v
@@ -85,13 +80,8 @@ func (k *Key) Set(f *Field, v Value) {
 		k[f.Word], k[f.Word+1] = v.Hi, v.Lo
 		return
 	}
-	n := f.storageBits()
-	var m uint64 = ^uint64(0)
-	if n < 64 {
-		m = 1<<uint(n) - 1
-	}
-	x := (v.Lo >> f.ValueShift) & m
-	k[f.Word] = k[f.Word]&^(m<<f.Shift) | x<<f.Shift
+	m := f.smask
+	k[f.Word] = k[f.Word]&^(m<<f.Shift) | (v.Lo>>f.ValueShift&m)<<f.Shift
 }
 
 // SetMasked stores the bits of v selected by mask into field f of k.
@@ -137,6 +127,11 @@ var (
 func initHeaderMask() {
 	for i := range fields {
 		f := &fields[i]
+		if n := f.storageBits(); n < 64 {
+			f.smask = 1<<uint(n) - 1
+		} else {
+			f.smask = ^uint64(0)
+		}
 		if f.ID != FieldNone && !f.Metadata {
 			headerMask.Set(f, f.FullMask())
 		}
