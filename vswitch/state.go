@@ -36,6 +36,10 @@ type StateBridge struct {
 	FlowTables []config.FlowTable `json:"flow_tables,omitempty"`
 	Ports      []config.Port      `json:"ports"`
 	Flows      []string           `json:"flows"`
+
+	// ExternalIDs and OtherConfig are the Bridge record's columns.
+	ExternalIDs map[string]string `json:"external_ids,omitempty"`
+	OtherConfig map[string]string `json:"other_config,omitempty"`
 }
 
 // StateStore keeps State in a file, replaced atomically on every save.
@@ -104,6 +108,7 @@ func (s *Switch) snapshot() *State {
 			sb.Frags = m.String()
 		}
 		sb.FlowTables = tableLimits(b)
+		sb.ExternalIDs, sb.OtherConfig = s.brRecs[b.Name].ExternalIDs, s.brRecs[b.Name].OtherConfig
 		for _, p := range b.Ports() {
 			if pc, ok := s.ports[p.Name]; ok {
 				pc.OFPort = uint16(p.OFPort)
@@ -123,6 +128,11 @@ func (s *Switch) snapshot() *State {
 func (s *Switch) Restore(st *State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.restore(st)
+}
+
+// restore is Restore without the lock. Callers hold s.mu.
+func (s *Switch) restore(st *State) error {
 	for _, sb := range st.Bridges {
 		mode, err := datapath.ParseFailMode(sb.FailMode)
 		if err != nil {
@@ -150,6 +160,7 @@ func (s *Switch) Restore(st *State) error {
 		b.FDB.SetLimits(sb.MACTableSize, aging)
 		b.SetFragMode(frags)
 		setTableLimits(b, sb.FlowTables)
+		s.brRecs[b.Name] = bridgeRecord{ExternalIDs: sb.ExternalIDs, OtherConfig: sb.OtherConfig}
 		for _, pc := range sb.Ports {
 			if err := s.addPort(b.Name, pc); err != nil {
 				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)

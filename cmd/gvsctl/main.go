@@ -92,6 +92,7 @@ func (c *cli) root() *cobra.Command {
 	root.AddGroup(&cobra.Group{ID: "vsctl", Title: "Bridges and ports (ovs-vsctl):"},
 		&cobra.Group{ID: "ofctl", Title: "OpenFlow (ovs-ofctl):"},
 		&cobra.Group{ID: "appctl", Title: "Datapath (ovs-appctl):"})
+	root.Args, root.RunE = chainArgs, c.runChain // gvsctl -- CMD ... -- CMD ...
 	root.AddCommand(c.vsctlCmds()...)
 	root.AddCommand(c.ofctlCmds()...)
 	root.AddCommand(c.appctlCmds()...)
