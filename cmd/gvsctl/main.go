@@ -93,6 +93,7 @@ func (c *cli) root() *cobra.Command {
 		&cobra.Group{ID: "ofctl", Title: "OpenFlow (ovs-ofctl):"},
 		&cobra.Group{ID: "appctl", Title: "Datapath (ovs-appctl):"})
 	root.Args, root.RunE = chainArgs, c.runChain // gvsctl -- CMD ... -- CMD ...
+	vsctlOptions(root)                           // gvsctl --if-exists del-br ..., as ovs-vsctl
 	root.AddCommand(c.vsctlCmds()...)
 	root.AddCommand(c.ofctlCmds()...)
 	root.AddCommand(c.appctlCmds()...)

@@ -144,3 +144,15 @@ func chainArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// vsctlOptions lets ovs-vsctl's command options come before the verb, as
+// in "ovs-vsctl --if-exists del-br br0": the verbs that take them have
+// flags of those names, which these only make known before the verb.
+func vsctlOptions(root *cobra.Command) {
+	root.PersistentFlags().Bool("if-exists", false, "(before a verb that takes it) as the verb's --if-exists")
+	root.PersistentFlags().Bool("may-exist", false, "(before a verb that takes it) as the verb's --may-exist")
+	root.PersistentFlags().String("columns", "", "(before list or find) as their --columns")
+	for _, n := range []string{"if-exists", "may-exist", "columns"} {
+		root.PersistentFlags().MarkHidden(n)
+	}
+}
