@@ -231,9 +231,6 @@ func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, 
 
 // checkPort validates a port to add: its name (ValidName) and settings.
 func checkPort(pc config.Port) error {
-	if pc.Name == "" {
-		return errorf(ErrInvalid, "add-port needs a port name")
-	}
 	if err := ValidName("port", pc.Name); err != nil {
 		return err
 	}
