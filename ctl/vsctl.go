@@ -52,8 +52,8 @@ func init() {
 		"set-fail-mode": {2, 2, nil, (*vsctlRun).setFailMode},
 		"get-fail-mode": {1, 1, nil, (*vsctlRun).getFailMode},
 		"del-fail-mode": {1, 1, nil, (*vsctlRun).delFailMode},
-		"list":          {1, -1, []string{"columns", "if-exists"}, (*vsctlRun).list},
-		"find":          {1, -1, []string{"columns"}, (*vsctlRun).find},
+		"list":          {1, -1, []string{"columns", "if-exists", "format"}, (*vsctlRun).list},
+		"find":          {1, -1, []string{"columns", "format"}, (*vsctlRun).find},
 		"get":           {3, -1, []string{"if-exists"}, (*vsctlRun).get},
 		"set":           {3, -1, []string{"if-exists"}, (*vsctlRun).set},
 		"clear":         {3, -1, []string{"if-exists"}, (*vsctlRun).clear},
@@ -69,8 +69,11 @@ func parseVsctl(args []string) (vsctlCmd, error) {
 	for ; i < len(args) && strings.HasPrefix(args[i], "--"); i++ {
 		name, val, _ := strings.Cut(strings.TrimPrefix(args[i], "--"), "=")
 		c.opts[name] = val
-		if name == "columns" {
+		switch {
+		case name == "columns":
 			c.columns = strings.Split(val, ",")
+		case name == "format" && val != "list" && val != "table" && val != "csv":
+			return c, invalid("unknown output format %q (want list, table or csv)", val)
 		}
 	}
 	if i == len(args) {

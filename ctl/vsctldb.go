@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"encoding/csv"
 	"fmt"
 	"maps"
 	"strings"
@@ -41,19 +42,63 @@ func (x *vsctlRun) selected(t *table, names []string) ([]*column, error) {
 	return cols, nil
 }
 
-// formatRows prints records as ovs-vsctl list does: "column : value"
-// lines, the names padded to 20, a blank line between records.
-func formatRows(rows []row, cols []*column) string {
+// formatRows prints records as ovs-vsctl list and find do in format
+// ("" or list: "column : value" lines, the names padded to 20, a blank
+// line between records; table: aligned columns under a header and a rule
+// of dashes; csv: a header line, values quoted where they need it).
+func formatRows(rows []row, cols []*column, format string) string {
 	var b strings.Builder
+	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		if i > 0 {
-			b.WriteString("\n")
-		}
 		for _, c := range cols {
-			fmt.Fprintf(&b, "%-20s: %s\n", c.name, c.format(r))
+			cells[i] = append(cells[i], c.format(r))
+		}
+	}
+	switch format {
+	case "table":
+		writeTable(&b, cols, cells)
+	case "csv":
+		w := csv.NewWriter(&b)
+		head := make([]string, len(cols))
+		for i, c := range cols {
+			head[i] = c.name
+		}
+		w.Write(head)
+		w.WriteAll(cells)
+	default:
+		for i, line := range cells {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			for j, v := range line {
+				fmt.Fprintf(&b, "%-20s: %s\n", cols[j].name, v)
+			}
 		}
 	}
 	return b.String()
+}
+
+// writeTable prints cells as ovs-vsctl --format=table: each column as
+// wide as its widest cell or name, one space between, the last unpadded.
+func writeTable(b *strings.Builder, cols []*column, cells [][]string) {
+	width := make([]int, len(cols))
+	head, rule := make([]string, len(cols)), make([]string, len(cols))
+	for j, c := range cols {
+		width[j] = len(c.name)
+		for _, line := range cells {
+			width[j] = max(width[j], len(line[j]))
+		}
+		head[j], rule[j] = c.name, strings.Repeat("-", width[j])
+	}
+	for _, line := range append([][]string{head, rule}, cells...) {
+		for j, v := range line {
+			if j == len(line)-1 {
+				b.WriteString(v + "\n")
+			} else {
+				fmt.Fprintf(b, "%-*s ", width[j], v)
+			}
+		}
+	}
 }
 
 // tableColumns returns the table a list or find names and the columns
@@ -85,7 +130,7 @@ func (x *vsctlRun) list(c vsctlCmd) (string, error) {
 			}
 		}
 	}
-	return formatRows(rows, cols), nil
+	return formatRows(rows, cols, c.opts["format"]), nil
 }
 
 // find lists the records of which every COLUMN[:KEY]=VALUE condition
@@ -109,7 +154,7 @@ func (x *vsctlRun) find(c vsctlCmd) (string, error) {
 			match = append(match, r)
 		}
 	}
-	return formatRows(match, cols), nil
+	return formatRows(match, cols, c.opts["format"]), nil
 }
 
 // holds evaluates one find condition on r.

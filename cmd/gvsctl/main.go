@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -150,10 +151,11 @@ func (c *cli) callError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return c.timeoutError()
 	}
-	s, ok := status.FromError(err)
-	if !ok {
+	var inner interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &inner) {
 		return err
 	}
+	s := inner.GRPCStatus()
 	switch s.Code() {
 	case codes.DeadlineExceeded:
 		return c.timeoutError()
@@ -162,7 +164,13 @@ func (c *cli) callError(err error) error {
 	case codes.Unavailable:
 		return fmt.Errorf("gvsd stopped answering: %s", s.Message())
 	}
-	return errors.New(s.Message())
+	// The status's message alone, also where the status is wrapped (no
+	// "rpc error: code = ... desc =" inside another message).
+	msg := s.Message()
+	if ie, ok := inner.(error); ok {
+		msg = strings.Replace(err.Error(), ie.Error(), msg, 1)
+	}
+	return errors.New(msg)
 }
 
 // timeoutError says that the call did not end in time.

@@ -21,8 +21,8 @@ func (c *cli) recordCmds() []*cobra.Command {
 		opts       []string // of --if-exists, --may-exist, --columns
 	}
 	specs := []spec{
-		{"list TABLE [RECORD...]", "List records of Bridge, Port or Interface (ovs-vsctl list)", cobra.MinimumNArgs(1), []string{"columns", "if-exists"}},
-		{"find TABLE [COLUMN[:KEY]=VALUE...]", "List the records that match (ovs-vsctl find)", cobra.MinimumNArgs(1), []string{"columns"}},
+		{"list TABLE [RECORD...]", "List records of Bridge, Port or Interface (ovs-vsctl list)", cobra.MinimumNArgs(1), []string{"columns", "if-exists", "format"}},
+		{"find TABLE [COLUMN[:KEY]=VALUE...]", "List the records that match (ovs-vsctl find)", cobra.MinimumNArgs(1), []string{"columns", "format"}},
 		{"get TABLE RECORD COLUMN[:KEY]...", "Print columns of a record (ovs-vsctl get)", cobra.MinimumNArgs(3), []string{"if-exists"}},
 		{"set TABLE RECORD COLUMN[:KEY]=VALUE...", "Change columns of a record (ovs-vsctl set)", cobra.MinimumNArgs(3), []string{"if-exists"}},
 		{"clear TABLE RECORD COLUMN...", "Empty columns of a record (ovs-vsctl clear)", cobra.MinimumNArgs(3), []string{"if-exists"}},
@@ -38,7 +38,7 @@ func (c *cli) recordCmds() []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, sp := range specs {
 		var ifExists bool
-		var columns string
+		var columns, format string
 		cmd := &cobra.Command{Use: sp.use, Short: sp.short, Args: sp.args, GroupID: "vsctl"}
 		cmd.RunE = func(cmd *cobra.Command, args []string) error {
 			var one []string
@@ -47,6 +47,9 @@ func (c *cli) recordCmds() []*cobra.Command {
 			}
 			if columns != "" {
 				one = append(one, "--columns="+columns)
+			}
+			if format != "" {
+				one = append(one, "--format="+format)
 			}
 			one = append(append(one, cmd.Name()), args...)
 			return c.vsctl(cmd, [][]string{one})
@@ -57,6 +60,8 @@ func (c *cli) recordCmds() []*cobra.Command {
 				cmd.Flags().BoolVar(&ifExists, "if-exists", false, "do nothing (print nothing) if the record or key does not exist")
 			case "columns":
 				cmd.Flags().StringVar(&columns, "columns", "", "print only these columns (COLUMN,COLUMN...)")
+			case "format":
+				cmd.Flags().StringVarP(&format, "format", "f", "", "list (default), table or csv")
 			}
 		}
 		cmds = append(cmds, cmd)
@@ -88,6 +93,15 @@ func (c *cli) runChain(cmd *cobra.Command, args []string) error {
 	}
 	if len(cmds) == 0 {
 		return fmt.Errorf("no command after --")
+	}
+	// A --format before the first "--" is for every list and find, as
+	// ovs-vsctl's global --format.
+	if f, _ := cmd.Flags().GetString("format"); f != "" {
+		for i, one := range cmds {
+			if v := verbOf(one); v == "list" || v == "find" {
+				cmds[i] = append([]string{"--format=" + f}, one...)
+			}
+		}
 	}
 	return c.vsctl(cmd, cmds)
 }
@@ -152,7 +166,19 @@ func vsctlOptions(root *cobra.Command) {
 	root.PersistentFlags().Bool("if-exists", false, "(before a verb that takes it) as the verb's --if-exists")
 	root.PersistentFlags().Bool("may-exist", false, "(before a verb that takes it) as the verb's --may-exist")
 	root.PersistentFlags().String("columns", "", "(before list or find) as their --columns")
-	for _, n := range []string{"if-exists", "may-exist", "columns"} {
+	root.PersistentFlags().StringP("format", "f", "", "(before list or find, or before -- CMD ...) as their --format")
+	for _, n := range []string{"if-exists", "may-exist", "columns", "format"} {
 		root.PersistentFlags().MarkHidden(n)
 	}
+}
+
+// verbOf is the verb of a command's arguments: the first that is not an
+// option.
+func verbOf(args []string) string {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "--") {
+			return a
+		}
+	}
+	return ""
 }
