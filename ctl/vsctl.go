@@ -39,7 +39,7 @@ var vsctlVerbs map[string]verbSpec
 
 func init() {
 	vsctlVerbs = map[string]verbSpec{
-		"add-br":        {1, 1, []string{"may-exist"}, (*vsctlRun).addBr},
+		"add-br":        {1, 3, []string{"may-exist"}, (*vsctlRun).addBr},
 		"del-br":        {1, 1, []string{"if-exists"}, (*vsctlRun).delBr},
 		"list-br":       {0, 0, nil, (*vsctlRun).listBr},
 		"br-exists":     {1, 1, nil, (*vsctlRun).brExists},
@@ -156,6 +156,9 @@ func notFound(format string, args ...any) error {
 }
 
 func (x *vsctlRun) addBr(c vsctlCmd) (string, error) {
+	if len(c.args) != 1 {
+		return "", invalid("add-br %s: fake bridges (add-br BRIDGE PARENT VLAN) are not supported: give the ports a tag instead", strings.Join(c.args, " "))
+	}
 	return "", x.tx.AddBridge(c.args[0], "", c.has("may-exist"))
 }
 

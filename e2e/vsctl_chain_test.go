@@ -82,7 +82,7 @@ func TestVsctlChainAtomic(t *testing.T) {
 	d.ctl("packet-out", "br0", "in_port=p2", frame)
 	await(t, 5*time.Second, "a frame on the restored p1", func() bool { return len(readPcap(t, txPath(d.dir, "p1"))) > 0 })
 
-	out := d.ctl("--", "add-br", "br1", "--", "add-port", "br1", "q1", "type=pcap", "--",
+	out := d.ctl("--no-wait", "--", "add-br", "br1", "--", "add-port", "br1", "q1", "type=pcap", "--",
 		"set", "Interface", "q1", "external_ids:iface-id=vm2", "--", "get", "Interface", "q1", "external_ids:iface-id", "--", "port-to-br", "q1")
 	if out != "vm2\nbr1\n" {
 		t.Errorf("outputs of a successful chain: %q", out)

@@ -71,6 +71,7 @@ func TestVsctlCleanErrors(t *testing.T) {
 		{[]string{"add-port", "br0", "p1", "type=pcap"}, "gvsctl: cannot create a port named p1 because a port named p1 already exists on bridge br0\n"},
 		{[]string{"set-port", "nope", "tag=1"}, "gvsctl: no port named nope\n"},
 		{[]string{"trace", "nope", "in_port=1", "ffffffffffff0200000000010800"}, "gvsctl: no bridge named nope\n"},
+		{[]string{"--", "add-br", "br9", "br0", "10"}, "gvsctl: add-br br9 br0 10: fake bridges (add-br BRIDGE PARENT VLAN) are not supported: give the ports a tag instead\n"},
 	} {
 		out, errOut, err := d.gvsctlErr(c.args...)
 		if exitCode(err) != 1 || errOut != c.want || out != "" {

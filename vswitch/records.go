@@ -151,7 +151,9 @@ func (tx *Tx) DelBridge(name string, ifExists bool) error {
 }
 
 // AddPort adds a port as Switch.AddPort does; a pcap port's rx frames are
-// injected once the transaction is committed.
+// injected once the transaction is committed. Its rx file is read under
+// the lock: OpenPcapFile never blocks on one (no FIFO, no device), so a
+// regular file's size bounds the time.
 func (tx *Tx) AddPort(bridge string, pc config.Port, mayExist bool) error {
 	if err := checkPort(pc); err != nil {
 		return err

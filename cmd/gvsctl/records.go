@@ -167,7 +167,10 @@ func vsctlOptions(root *cobra.Command) {
 	root.PersistentFlags().Bool("may-exist", false, "(before a verb that takes it) as the verb's --may-exist")
 	root.PersistentFlags().String("columns", "", "(before list or find) as their --columns")
 	root.PersistentFlags().StringP("format", "f", "", "(before list or find, or before -- CMD ...) as their --format")
-	for _, n := range []string{"if-exists", "may-exist", "columns", "format"} {
+	// gvsd applies every change before it answers: ovs-vsctl's --no-wait
+	// (do not wait for ovs-vswitchd) changes nothing.
+	root.PersistentFlags().Bool("no-wait", false, "accepted for ovs-vsctl scripts: gvsd answers once a change is applied")
+	for _, n := range []string{"if-exists", "may-exist", "columns", "format", "no-wait"} {
 		root.PersistentFlags().MarkHidden(n)
 	}
 }
