@@ -146,8 +146,28 @@ func (tx *Tx) DelBridge(name string, ifExists bool) error {
 	if err := tx.s.delBridgeLocked(b); err != nil {
 		return err
 	}
-	tx.changed(func() error { return tx.s.restore(&State{Bridges: []StateBridge{saved}}) })
+	tx.changed(func() error { return tx.s.restoreQuiet(saved) })
 	return nil
+}
+
+// restoreQuiet brings a deleted bridge back from its saved state without
+// replaying its pcap ports' rx files: undoing a deletion sends no frames.
+// Callers hold s.mu.
+func (s *Switch) restoreQuiet(sb StateBridge) error {
+	full := sb.Ports
+	sb.Ports = make([]config.Port, len(full))
+	for i, pc := range full {
+		pc.Options = maps.Clone(pc.Options)
+		delete(pc.Options, "rx")
+		sb.Ports[i] = pc
+	}
+	err := s.restore(&State{Bridges: []StateBridge{sb}})
+	for _, pc := range full {
+		if _, ok := s.ports[pc.Name]; ok {
+			s.ports[pc.Name] = pc
+		}
+	}
+	return err
 }
 
 // AddPort adds a port as Switch.AddPort does; a pcap port's rx frames are
