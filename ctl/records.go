@@ -65,7 +65,7 @@ var bridgeTable = &table{name: "Bridge", rows: func(tx *vswitch.Tx) []row {
 }, columns: []*column{
 	{name: "name", readOnly: true, get: func(r row) datum { return setDatum(r.br.Name) }},
 	{name: "fail_mode", kind: colOptional, check: oneOf("secure", "standalone"),
-		get: func(r row) datum { return setDatum(r.br.FailMode) },
+		get: func(r row) datum { return setDatum(nonEmpty(r.br.FailMode)...) },
 		set: func(r row, d datum) { r.br.FailMode = first(d) }},
 	mapColumn("external_ids", func(r row) *map[string]string { return &r.br.ExternalIDs }),
 	mapColumn("other_config", func(r row) *map[string]string { return &r.br.OtherConfig }),

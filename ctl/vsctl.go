@@ -271,11 +271,18 @@ func (x *vsctlRun) getFailMode(c vsctlCmd) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if br.FailMode == "" {
+		return "", nil // unset, as Open vSwitch prints it
+	}
 	return br.FailMode + "\n", nil
 }
 
-// delFailMode returns a bridge to gvs's default, standalone.
+// delFailMode unsets a bridge's fail mode: standalone, the default.
 func (x *vsctlRun) delFailMode(c vsctlCmd) (string, error) {
-	c.args = append(c.args[:1:1], "standalone")
-	return x.setFailMode(c)
+	br, err := x.bridge(c.args[0])
+	if err != nil {
+		return "", err
+	}
+	br.FailMode = ""
+	return "", x.tx.SetBridge(*br)
 }

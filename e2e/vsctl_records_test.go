@@ -29,6 +29,8 @@ type vsctlStep struct {
 // ofport, error or link_state, which need ovs-vswitchd).
 var vsctlSteps = []vsctlStep{
 	{args: []string{"add-br", "br0"}},
+	{args: []string{"get-fail-mode", "br0"}},
+	{args: []string{"get", "Bridge", "br0", "fail_mode"}, out: "[]\n"},
 	{args: []string{"set", "Bridge", "br0", "external_ids:x=y", "other_config:a=b"}},
 	{args: []string{"get", "Bridge", "br0", "external_ids"}, out: "{x=y}\n"},
 	{args: []string{"get", "Bridge", "br0", "external_ids:x"}, out: "y\n"},
@@ -40,6 +42,11 @@ var vsctlSteps = []vsctlStep{
 	{args: []string{"get-fail-mode", "br0"}, out: "secure\n"},
 	{args: []string{"get", "bridge", "br0", "fail_mode"}, out: "secure\n"},
 	{args: []string{"set-fail-mode", "br0", "bogus"}, err: `fail-mode must be "standalone" or "secure"`},
+	{args: []string{"del-fail-mode", "br0"}},
+	{args: []string{"get-fail-mode", "br0"}},
+	{args: []string{"set", "Bridge", "br0", "fail_mode=standalone"}},
+	{args: []string{"get-fail-mode", "br0"}, out: "standalone\n"},
+	{args: []string{"set", "Bridge", "br0", "fail_mode=secure"}},
 	{args: []string{"--columns=name,external_ids,other_config,fail_mode", "list", "Bridge", "br0"},
 		out: "name                : br0\nexternal_ids        : {x=y}\nother_config        : {a=b}\nfail_mode           : secure\n"},
 	{args: []string{"list", "bridge", "nope"}, err: `no row "nope" in table Bridge`},

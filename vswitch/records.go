@@ -17,12 +17,25 @@ import (
 type bridgeRecord struct {
 	ExternalIDs map[string]string
 	OtherConfig map[string]string
+	// FailModeSet: the fail mode was given (add-br, set-fail-mode). A
+	// secure bridge always shows its mode; a standalone one only if set,
+	// as Open vSwitch's fail_mode is empty (standalone) until set.
+	FailModeSet bool
+}
+
+// failMode is the Bridge record's fail_mode column of b: "" when unset.
+// Callers hold s.mu.
+func (s *Switch) failMode(b *datapath.Bridge) string {
+	if b.FailMode == datapath.FailSecure || s.brRecs[b.Name].FailModeSet {
+		return b.FailMode.String()
+	}
+	return ""
 }
 
 // BridgeRecord is a bridge as Open vSwitch's Bridge table shows it.
 type BridgeRecord struct {
 	Name        string
-	FailMode    string // secure or standalone
+	FailMode    string // secure, standalone, or "" (unset: standalone)
 	ExternalIDs map[string]string
 	OtherConfig map[string]string
 	Ports       []string // its ports' names, sorted (not LOCAL)
@@ -243,7 +256,7 @@ func (tx *Tx) SetBridge(rec BridgeRecord) error {
 	oldMode := b.FailMode
 	oldRec, had := tx.s.brRecs[rec.Name]
 	b.FailMode = mode
-	tx.s.brRecs[rec.Name] = bridgeRecord{ExternalIDs: maps.Clone(rec.ExternalIDs), OtherConfig: maps.Clone(rec.OtherConfig)}
+	tx.s.brRecs[rec.Name] = bridgeRecord{ExternalIDs: maps.Clone(rec.ExternalIDs), OtherConfig: maps.Clone(rec.OtherConfig), FailModeSet: rec.FailMode != ""}
 	tx.changed(func() error {
 		b.FailMode = oldMode
 		if had {
@@ -261,7 +274,7 @@ func (tx *Tx) Bridges() []BridgeRecord {
 	var out []BridgeRecord
 	for _, b := range tx.s.dp.Bridges() {
 		r := tx.s.brRecs[b.Name]
-		br := BridgeRecord{Name: b.Name, FailMode: b.FailMode.String(),
+		br := BridgeRecord{Name: b.Name, FailMode: tx.s.failMode(b),
 			ExternalIDs: maps.Clone(r.ExternalIDs), OtherConfig: maps.Clone(r.OtherConfig)}
 		for _, p := range b.Ports() {
 			if p != b.Local {

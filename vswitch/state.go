@@ -37,9 +37,11 @@ type StateBridge struct {
 	Ports      []config.Port      `json:"ports"`
 	Flows      []string           `json:"flows"`
 
-	// ExternalIDs and OtherConfig are the Bridge record's columns.
+	// ExternalIDs and OtherConfig are the Bridge record's columns;
+	// FailModeSet says fail_mode was given (secure always is).
 	ExternalIDs map[string]string `json:"external_ids,omitempty"`
 	OtherConfig map[string]string `json:"other_config,omitempty"`
+	FailModeSet bool              `json:"fail_mode_set,omitempty"`
 }
 
 // StateStore keeps State in a file, replaced atomically on every save.
@@ -109,6 +111,7 @@ func (s *Switch) snapshot() *State {
 		}
 		sb.FlowTables = tableLimits(b)
 		sb.ExternalIDs, sb.OtherConfig = s.brRecs[b.Name].ExternalIDs, s.brRecs[b.Name].OtherConfig
+		sb.FailModeSet = s.failMode(b) != ""
 		for _, p := range b.Ports() {
 			if pc, ok := s.ports[p.Name]; ok {
 				pc.OFPort = uint16(p.OFPort)
@@ -160,7 +163,7 @@ func (s *Switch) restore(st *State) error {
 		b.FDB.SetLimits(sb.MACTableSize, aging)
 		b.SetFragMode(frags)
 		setTableLimits(b, sb.FlowTables)
-		s.brRecs[b.Name] = bridgeRecord{ExternalIDs: sb.ExternalIDs, OtherConfig: sb.OtherConfig}
+		s.brRecs[b.Name] = bridgeRecord{ExternalIDs: sb.ExternalIDs, OtherConfig: sb.OtherConfig, FailModeSet: sb.FailModeSet}
 		for _, pc := range sb.Ports {
 			if err := s.addPort(b.Name, pc); err != nil {
 				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)

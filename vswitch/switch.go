@@ -94,6 +94,7 @@ func (s *Switch) addBridgeLocked(name, failMode string, mayExist bool) (bool, er
 	if _, err := s.dp.AddBridge(name, mode); err != nil {
 		return false, errorf(ErrExists, "%v", err)
 	}
+	s.brRecs[name] = bridgeRecord{FailModeSet: failMode != ""}
 	s.log.Debug("bridge added", zap.String("bridge", name), zap.String("fail_mode", mode.String()))
 	return true, nil
 }
