@@ -105,6 +105,11 @@ var vsctlSteps = []vsctlStep{
 	{args: []string{"--", "add-br", "br1", "--", "set", "Bridge", "br1", "other_config:k=v", "--", "get", "Bridge", "br1", "other_config:k"}, out: "v\n"},
 	{args: []string{"list-br"}, out: "br0\nbr1\n"},
 	{args: []string{"del-br", "br1"}},
+	{args: []string{"add-br", "p1"}, err: "cannot create a bridge named p1 because a port named p1 already exists on bridge br0"},
+	{args: []string{"add-port", "br0", "br0"}, err: "cannot create a port named br0 because a bridge named br0 already exists"},
+	{args: []string{"--", "--may-exist", "add-br", "br0", "--", "br-exists", "br0"}},
+	{args: []string{"del-port", "nope"}, err: "no port named nope"},
+	{args: []string{"del-port", "br0", "nope"}, err: "no port named nope"},
 	{args: []string{"del-port", "br0", "p1"}},
 	{args: []string{"list-ifaces", "br0"}},
 }

@@ -88,8 +88,8 @@ func (s *Switch) addBridgeLocked(name, failMode string, mayExist bool) (bool, er
 	if s.dp.Bridge(name) != nil && mayExist {
 		return false, nil
 	}
-	if s.dp.PortByName(name) != nil {
-		return false, errorf(ErrExists, "cannot create a bridge named %s because a port named %s already exists", name, name)
+	if p := s.dp.PortByName(name); p != nil {
+		return false, errorf(ErrExists, "cannot create a bridge named %s because a port named %s already exists on bridge %s", name, name, p.Bridge.Name)
 	}
 	if _, err := s.dp.AddBridge(name, mode); err != nil {
 		return false, errorf(ErrExists, "%v", err)
@@ -244,6 +244,9 @@ func checkPort(pc config.Port) error {
 // addPortLocked is AddPort after validation, without rx frames and the
 // save; it reports whether it added the port. Callers hold s.mu.
 func (s *Switch) addPortLocked(bridge string, pc config.Port, mayExist bool) (uint16, bool, error) {
+	if s.dp.Bridge(pc.Name) != nil {
+		return 0, false, errorf(ErrExists, "cannot create a port named %s because a bridge named %s already exists", pc.Name, pc.Name)
+	}
 	if p := s.dp.PortByName(pc.Name); p != nil {
 		if !mayExist {
 			return 0, false, errorf(ErrExists, "cannot create a port named %s because a port named %s already exists on bridge %s", pc.Name, pc.Name, p.Bridge.Name)
@@ -252,9 +255,6 @@ func (s *Switch) addPortLocked(bridge string, pc config.Port, mayExist bool) (ui
 			return 0, false, err
 		}
 		return uint16(p.OFPort), false, nil
-	}
-	if s.dp.Bridge(pc.Name) != nil {
-		return 0, false, errorf(ErrExists, "cannot create a port named %s because a bridge named %s already exists", pc.Name, pc.Name)
 	}
 	if s.dp.Bridge(bridge) == nil {
 		return 0, false, errorf(ErrNotFound, "no bridge named %s", bridge)
