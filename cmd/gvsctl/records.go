@@ -120,13 +120,13 @@ func (c *cli) vsctl(cmd *cobra.Command, cmds [][]string) error {
 	if err != nil || c.json(r) {
 		return err
 	}
-	fmt.Fprint(c.out, strings.Join(r.Outputs, ""))
-	if r.ExitStatus != 0 {
+	if r.ExitStatus != 0 { // as ovs-vsctl: no output, nothing committed
 		if c.cancel != nil {
 			c.cancel()
 		}
 		os.Exit(int(r.ExitStatus))
 	}
+	fmt.Fprint(c.out, strings.Join(r.Outputs, ""))
 	return nil
 }
 
@@ -184,4 +184,40 @@ func verbOf(args []string) string {
 		}
 	}
 	return ""
+}
+
+// chainable lets cmd start a chain, as "ovs-vsctl add-port br0 p1 -- set
+// Interface p1 type=internal" does: given a "--" among its arguments, it
+// and the commands after it run as one Vsctl transaction (its own options
+// passed on), and only its arguments before the "--" are checked against
+// its Args.
+func (c *cli) chainable(cmd *cobra.Command) {
+	args, run := cmd.Args, cmd.RunE
+	cmd.Args = func(cmd *cobra.Command, a []string) error {
+		if n := cmd.ArgsLenAtDash(); n >= 0 {
+			a = a[:n]
+		}
+		if args == nil {
+			return nil
+		}
+		return args(cmd, a)
+	}
+	cmd.RunE = func(cmd *cobra.Command, a []string) error {
+		n := cmd.ArgsLenAtDash()
+		if n < 0 {
+			return run(cmd, a)
+		}
+		var first []string
+		for _, name := range []string{"may-exist", "if-exists", "columns", "format"} {
+			if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+				if f.Value.Type() == "bool" {
+					first = append(first, "--"+name)
+				} else {
+					first = append(first, "--"+name+"="+f.Value.String())
+				}
+			}
+		}
+		first = append(append(first, cmd.Name()), a[:n]...)
+		return c.runChain(cmd, append(append(first, "--"), a[n:]...))
+	}
 }

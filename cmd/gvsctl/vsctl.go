@@ -139,6 +139,7 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 	cmds := append([]*cobra.Command{show, addBr, delBr, listBr, listPorts, addPort, delPort, setPort}, c.recordCmds()...)
 	for _, x := range cmds {
 		x.GroupID = "vsctl"
+		c.chainable(x)
 	}
 	return cmds
 }

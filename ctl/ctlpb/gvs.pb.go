@@ -2922,7 +2922,7 @@ type VsctlResponse struct {
 	Outputs []string               `protobuf:"bytes,1,rep,name=outputs,proto3" json:"outputs,omitempty"` // each command's output, in order
 	// exit_status is ovs-vsctl's exit status when a command ended the
 	// transaction without an error (br-exists of a missing bridge: 2); the
-	// transaction is then not committed.
+	// transaction is then not committed, and outputs are not to be printed.
 	ExitStatus    uint32 `protobuf:"varint,2,opt,name=exit_status,json=exitStatus,proto3" json:"exit_status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
