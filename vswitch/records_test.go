@@ -94,3 +94,35 @@ func TestTransactRollback(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordColumnsNoPortStatus checks that a change of external_ids or
+// other_config alone touches no device and sends no port-status, while a
+// VLAN change still does.
+func TestRecordColumnsNoPortStatus(t *testing.T) {
+	s := testSwitch(t)
+	sub := s.Subscribe(4)
+	defer sub.Close()
+	var pc config.Port
+	s.Transact(func(tx *Tx) error {
+		pc = tx.Ports()[0].Config
+		return nil
+	})
+	pc.IfaceExternalIDs = map[string]string{"iface-id": "vm1"}
+	pc.OtherConfig = map[string]string{"k": "v"}
+	if err := s.Transact(func(tx *Tx) error { return tx.SetPort(pc.Name, pc) }); err != nil {
+		t.Fatal(err)
+	}
+	tag := uint16(5)
+	pc.Tag = &tag
+	if err := s.Transact(func(tx *Tx) error { return tx.SetPort(pc.Name, pc) }); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, sub); ev.Kind != EventPortStatus || ev.Reason != "modify" {
+		t.Errorf("first event %+v, want the tag change's port-status modify", ev)
+	}
+	select {
+	case ev := <-sub.C:
+		t.Errorf("a second event %+v: the record change sent one", ev)
+	default:
+	}
+}

@@ -377,6 +377,12 @@ func (s *Switch) reconfigure(name string, pc config.Port) error {
 		return errorf(ErrInvalid, "%v", err)
 	}
 	pc.OFPort = uint16(p.OFPort)
+	if len(portDiff(old, pc)) == 0 {
+		// Only record columns (external_ids, other_config) change: the
+		// datapath has nothing to do, no port-status to send.
+		s.ports[name] = pc
+		return nil
+	}
 	if pc.Type == old.Type && maps.Equal(pc.Options, old.Options) {
 		// Only VLAN settings change (Neutron tags a port right after
 		// adding it): keep the device, which may be a VM's tap.
