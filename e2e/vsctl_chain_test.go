@@ -102,7 +102,7 @@ func TestVsctlRecordsPersist(t *testing.T) {
 		"add-port", "br0", "p1", "type=pcap", "--", "set", "Port", "p1", "tag=3", "other_config:k=v", "--",
 		"set", "Interface", "p1", "external_ids:iface-id=vm1", "external_ids:attached-mac=02:00:00:00:00:01", "other_config:x=1")
 	d.ctl("--", "add-br", "br1", "--", "set-fail-mode", "br1", "standalone", "--", "add-br", "br2")
-	read := func() string {
+	read := func(d *daemon) string {
 		return d.ctl("--", "get-fail-mode", "br1", "--", "get-fail-mode", "br2",
 			"--", "get", "Bridge", "br0", "fail_mode", "external_ids", "other_config",
 			"--", "get", "Port", "p1", "tag", "other_config", "external_ids",
@@ -111,22 +111,24 @@ func TestVsctlRecordsPersist(t *testing.T) {
 	want := "standalone\n" + "secure\n{bridge-id=\"br 0\"}\n{hwaddr=\"02:00:00:00:00:aa\"}\n" +
 		"3\n{k=v}\n{}\n" +
 		"{attached-mac=\"02:00:00:00:00:01\", iface-id=vm1}\n{x=\"1\"}\npcap\n"
-	if got := read(); got != want {
+	if got := read(d); got != want {
 		t.Fatalf("before the restart:\n%s\nwant:\n%s", got, want)
 	}
-	if err := d.stop(syscall.SIGTERM); err != nil {
-		t.Fatalf("gvsd exit: %v", err)
+	// A new daemon on the same directory (the harness's restart of one
+	// daemon value races under -race: issue 16 item 11).
+	restart := func(d *daemon) *daemon {
+		if err := d.stop(syscall.SIGTERM); err != nil {
+			t.Fatalf("gvsd exit: %v", err)
+		}
+		return startDaemon(t, daemonConfig{dir: d.dir})
 	}
-	d.start()
-	if got := read(); got != want {
+	d = restart(d)
+	if got := read(d); got != want {
 		t.Errorf("after the restart:\n%s\nwant:\n%s", got, want)
 	}
 	// A record emptied stays empty across a restart.
 	d.ctl("clear", "Interface", "p1", "external_ids")
-	if err := d.stop(syscall.SIGTERM); err != nil {
-		t.Fatalf("gvsd exit: %v", err)
-	}
-	d.start()
+	d = restart(d)
 	if got := d.ctl("get", "Interface", "p1", "external_ids"); got != "{}\n" {
 		t.Errorf("cleared external_ids after a restart: %q", got)
 	}
