@@ -11,14 +11,20 @@ import (
 )
 
 // row is one record of a table: a copy that commands edit and then
-// commit. Bridge rows have br, Port and Interface rows pr.
+// commit. Bridge rows have br, Port and Interface rows pr, the
+// Open_vSwitch row root.
 type row struct {
-	br *vswitch.BridgeRecord
-	pr *vswitch.PortRecord
+	br   *vswitch.BridgeRecord
+	pr   *vswitch.PortRecord
+	root *vswitch.RootRecord
 }
 
+// name is how commands name the record: the Open_vSwitch one is ".".
 func (r row) name() string {
-	if r.br != nil {
+	switch {
+	case r.root != nil:
+		return "."
+	case r.br != nil:
 		return r.br.Name
 	}
 	return r.pr.Config.Name
@@ -54,7 +60,19 @@ type table struct {
 }
 
 // tables are the tables ovs-vsctl's database commands reach.
-var tables = []*table{bridgeTable, portTable, ifaceTable}
+var tables = []*table{rootTable, bridgeTable, portTable, ifaceTable}
+
+// portTypes are the interface types gvs has, as iface_types lists them.
+var portTypes = []string{"afxdp", "internal", "patch", "pcap", "system", "tap"}
+
+var rootTable = &table{name: "Open_vSwitch", rows: func(tx *vswitch.Tx) []row {
+	r := tx.Root()
+	return []row{{root: &r}}
+}, columns: []*column{
+	mapColumn("external_ids", func(r row) *map[string]string { return &r.root.ExternalIDs }),
+	mapColumn("other_config", func(r row) *map[string]string { return &r.root.OtherConfig }),
+	{name: "iface_types", kind: colSet, readOnly: true, get: func(row) datum { return setDatum(portTypes...) }},
+}}
 
 var bridgeTable = &table{name: "Bridge", rows: func(tx *vswitch.Tx) []row {
 	var out []row
@@ -123,7 +141,7 @@ var portTable = &table{name: "Port", rows: portRows, columns: []*column{
 var ifaceTable = &table{name: "Interface", rows: portRows, columns: []*column{
 	{name: "name", readOnly: true, get: func(r row) datum { return setDatum(r.pr.Config.Name) }},
 	// A system interface's type is "" in Open vSwitch.
-	{name: "type", check: oneOf("", "system", "internal", "tap", "afxdp", "patch", "pcap"),
+	{name: "type", check: oneOf(append([]string{""}, portTypes...)...),
 		get: func(r row) datum {
 			if r.pr.Config.Type == config.KindSystem {
 				return setDatum("")

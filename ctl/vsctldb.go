@@ -258,6 +258,10 @@ func (x *vsctlRun) edit(c vsctlCmd, change func(t *table, r row) error) (string,
 
 // commit writes an edited record back.
 func (x *vsctlRun) commit(r, before row) error {
+	if r.root != nil {
+		x.tx.SetRoot(*r.root)
+		return nil
+	}
 	if r.br != nil {
 		return x.tx.SetBridge(*r.br)
 	}

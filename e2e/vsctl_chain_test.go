@@ -101,14 +101,17 @@ func TestVsctlRecordsPersist(t *testing.T) {
 		"set", "Bridge", "br0", `external_ids:bridge-id="br 0"`, "other_config:hwaddr=02:00:00:00:00:aa", "--",
 		"add-port", "br0", "p1", "type=pcap", "--", "set", "Port", "p1", "tag=3", "other_config:k=v", "--",
 		"set", "Interface", "p1", "external_ids:iface-id=vm1", "external_ids:attached-mac=02:00:00:00:00:01", "other_config:x=1")
-	d.ctl("--", "add-br", "br1", "--", "set-fail-mode", "br1", "standalone", "--", "add-br", "br2")
+	d.ctl("--", "add-br", "br1", "--", "set-fail-mode", "br1", "standalone", "--", "add-br", "br2",
+		"--", "set", "Open_vSwitch", ".", "external_ids:system-id=host1", `external_ids:ovn-remote="tcp:10.0.0.1:6642"`)
 	read := func(d *daemon) string {
-		return d.ctl("--", "get-fail-mode", "br1", "--", "get-fail-mode", "br2",
+		return d.ctl("--", "get", "Open_vSwitch", ".", "external_ids", "iface_types",
+			"--", "get-fail-mode", "br1", "--", "get-fail-mode", "br2",
 			"--", "get", "Bridge", "br0", "fail_mode", "external_ids", "other_config",
 			"--", "get", "Port", "p1", "tag", "other_config", "external_ids",
 			"--", "get", "Interface", "p1", "external_ids", "other_config", "type")
 	}
-	want := "standalone\n" + "secure\n{bridge-id=\"br 0\"}\n{hwaddr=\"02:00:00:00:00:aa\"}\n" +
+	want := "{ovn-remote=\"tcp:10.0.0.1:6642\", system-id=host1}\n[afxdp, internal, patch, pcap, system, tap]\n" +
+		"standalone\n" + "secure\n{bridge-id=\"br 0\"}\n{hwaddr=\"02:00:00:00:00:aa\"}\n" +
 		"3\n{k=v}\n{}\n" +
 		"{attached-mac=\"02:00:00:00:00:01\", iface-id=vm1}\n{x=\"1\"}\npcap\n"
 	if got := read(d); got != want {

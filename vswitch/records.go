@@ -32,6 +32,15 @@ func (s *Switch) failMode(b *datapath.Bridge) string {
 	return ""
 }
 
+// RootRecord is the one record of Open vSwitch's Open_vSwitch table (the
+// switch itself, record "."): the columns ovn-controller and Neutron's
+// agents keep their settings in (system-id, ovn-remote, ...). Kept and
+// persisted, not interpreted.
+type RootRecord struct {
+	ExternalIDs map[string]string `json:"external_ids,omitempty"`
+	OtherConfig map[string]string `json:"other_config,omitempty"`
+}
+
 // BridgeRecord is a bridge as Open vSwitch's Bridge table shows it.
 type BridgeRecord struct {
 	Name        string
@@ -267,6 +276,21 @@ func (tx *Tx) SetBridge(rec BridgeRecord) error {
 		return nil
 	})
 	return nil
+}
+
+// Root returns the Open_vSwitch record (a copy).
+func (tx *Tx) Root() RootRecord {
+	return RootRecord{ExternalIDs: maps.Clone(tx.s.root.ExternalIDs), OtherConfig: maps.Clone(tx.s.root.OtherConfig)}
+}
+
+// SetRoot replaces the Open_vSwitch record's columns.
+func (tx *Tx) SetRoot(rec RootRecord) {
+	old := tx.s.root
+	tx.s.root = RootRecord{ExternalIDs: maps.Clone(rec.ExternalIDs), OtherConfig: maps.Clone(rec.OtherConfig)}
+	tx.changed(func() error {
+		tx.s.root = old
+		return nil
+	})
 }
 
 // Bridges returns every bridge's record, by name.

@@ -43,6 +43,7 @@ func TestTransactRollback(t *testing.T) {
 		if err := tx.SetBridge(BridgeRecord{Name: "br0", FailMode: "secure", ExternalIDs: map[string]string{"owner": "neutron"}}); err != nil {
 			return err
 		}
+		tx.SetRoot(RootRecord{ExternalIDs: map[string]string{"system-id": "host1"}})
 		return tx.AddPort("br0", p1, false)
 	})
 	if err != nil {
@@ -51,7 +52,7 @@ func TestTransactRollback(t *testing.T) {
 	view := func() string {
 		var out string
 		s.Transact(func(tx *Tx) error {
-			b, err := json.Marshal([]any{tx.Bridges(), tx.Ports()})
+			b, err := json.Marshal([]any{tx.Bridges(), tx.Ports(), tx.Root()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,6 +76,10 @@ func TestTransactRollback(t *testing.T) {
 			pc := p1
 			pc.Tag, pc.ExternalIDs = nil, map[string]string{"a": "b"}
 			return tx.SetPort("p1", pc)
+		},
+		"root record": func(tx *Tx) error {
+			tx.SetRoot(RootRecord{ExternalIDs: map[string]string{"system-id": "host2"}})
+			return nil
 		},
 		"bridge record": func(tx *Tx) error {
 			return tx.SetBridge(BridgeRecord{Name: "br0", FailMode: "standalone"})

@@ -19,6 +19,8 @@ import (
 // ovs-ofctl syntax, OpenFlow 1.3 spelling so goto_table survives).
 type State struct {
 	Bridges []StateBridge `json:"bridges"`
+	// Root is the Open_vSwitch record's columns; nil = empty.
+	Root *RootRecord `json:"open_vswitch,omitempty"`
 }
 
 // StateBridge is one persisted bridge.
@@ -102,6 +104,10 @@ func (st *StateStore) Save(s *State) error {
 // snapshot captures the current state. Callers hold s.mu.
 func (s *Switch) snapshot() *State {
 	st := &State{}
+	if len(s.root.ExternalIDs)+len(s.root.OtherConfig) > 0 {
+		root := s.root
+		st.Root = &root
+	}
 	for _, b := range s.dp.Bridges() {
 		sb := StateBridge{Name: b.Name, FailMode: b.FailMode.String(), Ports: []config.Port{}, Flows: []string{}}
 		size, aging := b.FDB.Limits()
@@ -131,6 +137,9 @@ func (s *Switch) snapshot() *State {
 func (s *Switch) Restore(st *State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st.Root != nil {
+		s.root = *st.Root
+	}
 	return s.restore(st)
 }
 

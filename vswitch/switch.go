@@ -29,6 +29,7 @@ type Switch struct {
 	// pcapDir confines callers' pcap files (ConfinePcap); "" = none.
 	pcapDir string
 	brRecs  map[string]bridgeRecord // bridges' external_ids, other_config (records.go)
+	root    RootRecord              // the Open_vSwitch record (records.go)
 
 	ev events // subscribers to asynchronous events
 }
