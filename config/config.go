@@ -134,6 +134,14 @@ type Port struct {
 	// Options are type specific: pcap rx and tx (files; Load resolves
 	// them), patch peer (the other patch port's name).
 	Options map[string]string `yaml:"options,omitempty" json:"options,omitempty"`
+	// ExternalIDs and OtherConfig are the Port record's columns of those
+	// names, IfaceExternalIDs and IfaceOtherConfig its Interface's (where
+	// Neutron keeps iface-id, attached-mac, vm-uuid): kept, not
+	// interpreted.
+	ExternalIDs      map[string]string `yaml:"external_ids,omitempty" json:"external_ids,omitempty"`
+	OtherConfig      map[string]string `yaml:"other_config,omitempty" json:"other_config,omitempty"`
+	IfaceExternalIDs map[string]string `yaml:"iface_external_ids,omitempty" json:"iface_external_ids,omitempty"`
+	IfaceOtherConfig map[string]string `yaml:"iface_other_config,omitempty" json:"iface_other_config,omitempty"`
 }
 
 //go:embed default.yaml

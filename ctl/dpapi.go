@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/metadata"
+
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/datapath/fdb"
@@ -60,6 +62,11 @@ func (s *Server) DumpPorts(_ context.Context, r *ctlpb.DumpPortsRequest) (*ctlpb
 // Drops reports each bridge's drops by reason and its malformed count.
 func (s *Server) Drops(_ context.Context, r *ctlpb.DropsRequest) (*ctlpb.DropsResponse, error) {
 	out := &ctlpb.DropsResponse{}
+	if r.Bridge != "" {
+		if _, err := s.sw.Bridge(r.Bridge); err != nil {
+			return nil, grpcError(err)
+		}
+	}
 	for _, d := range s.sw.Drops(r.Bridge) {
 		out.Bridges = append(out.Bridges, &ctlpb.BridgeDrops{Bridge: d.Bridge, Reasons: d.Reasons, Malformed: d.Malformed})
 	}
@@ -123,6 +130,11 @@ func (s *Server) Capture(r *ctlpb.CaptureRequest, stream ctlpb.Datapath_CaptureS
 	}}
 	p.AddTap(tap)
 	defer p.RemoveTap(tap)
+	// The request is valid: headers tell the client so before any frame,
+	// and it writes its pcap file header only then.
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
+	}
 	sent := uint32(0)
 	for {
 		select {

@@ -78,8 +78,8 @@ func writePortState(t *strings.Builder, st vswitch.PortStats) {
 
 // AddPort attaches a port (ovs-vsctl add-port).
 func (s *Server) AddPort(ctx context.Context, r *ctlpb.AddPortRequest) (*ctlpb.AddPortResponse, error) {
-	if r.Port == nil || r.Port.Name == "" {
-		return nil, invalid("add-port needs a port name")
+	if r.Port == nil {
+		return nil, invalid("add-port needs a port")
 	}
 	pc := portConfig(r.Port)
 	if err := s.confinePcapPaths(ctx, pc.Options); err != nil {

@@ -21,6 +21,8 @@ type State struct {
 	// Restore.
 	JournalSeq uint64          `json:"journal_seq,omitempty"`
 	Journal    []JournalRecord `json:"-"`
+	// Root is the Open_vSwitch record's columns; nil = empty.
+	Root *RootRecord `json:"open_vswitch,omitempty"`
 }
 
 // StateBridge is one persisted bridge.
@@ -38,11 +40,21 @@ type StateBridge struct {
 	FlowTables []config.FlowTable `json:"flow_tables,omitempty"`
 	Ports      []config.Port      `json:"ports"`
 	Flows      []string           `json:"flows"`
+
+	// ExternalIDs and OtherConfig are the Bridge record's columns;
+	// FailModeSet says fail_mode was given (secure always is).
+	ExternalIDs map[string]string `json:"external_ids,omitempty"`
+	OtherConfig map[string]string `json:"other_config,omitempty"`
+	FailModeSet bool              `json:"fail_mode_set,omitempty"`
 }
 
 // snapshot captures the current state. Callers hold s.mu.
 func (s *Switch) snapshot() *State {
 	st := &State{}
+	if len(s.root.ExternalIDs)+len(s.root.OtherConfig) > 0 {
+		root := s.root
+		st.Root = &root
+	}
 	for _, b := range s.dp.Bridges() {
 		sb := StateBridge{Name: b.Name, FailMode: b.FailMode.String(), Ports: []config.Port{}, Flows: []string{}}
 		size, aging := b.FDB.Limits()
@@ -51,6 +63,8 @@ func (s *Switch) snapshot() *State {
 			sb.Frags = m.String()
 		}
 		sb.FlowTables = tableLimits(b)
+		sb.ExternalIDs, sb.OtherConfig = s.brRecs[b.Name].ExternalIDs, s.brRecs[b.Name].OtherConfig
+		sb.FailModeSet = s.failMode(b) != ""
 		for _, p := range b.Ports() {
 			if pc, ok := s.ports[p.Name]; ok {
 				pc.OFPort = uint16(p.OFPort)
@@ -75,6 +89,14 @@ func stateFlow(f *flowtable.Flow) string {
 func (s *Switch) Restore(st *State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st.Root != nil {
+		s.root = *st.Root
+	}
+	return s.restore(st)
+}
+
+// restore is Restore without the lock. Callers hold s.mu.
+func (s *Switch) restore(st *State) error {
 	for _, sb := range st.Bridges {
 		mode, err := datapath.ParseFailMode(sb.FailMode)
 		if err != nil {
@@ -102,6 +124,7 @@ func (s *Switch) Restore(st *State) error {
 		b.FDB.SetLimits(sb.MACTableSize, aging)
 		b.SetFragMode(frags)
 		setTableLimits(b, sb.FlowTables)
+		s.brRecs[b.Name] = bridgeRecord{ExternalIDs: sb.ExternalIDs, OtherConfig: sb.OtherConfig, FailModeSet: sb.FailModeSet}
 		for _, pc := range sb.Ports {
 			if err := s.addPort(b.Name, pc); err != nil {
 				return fmt.Errorf("restore bridge %s: %w", sb.Name, err)

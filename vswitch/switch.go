@@ -1,10 +1,12 @@
 package vswitch
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"sort"
 	"sync"
+	"syscall"
 
 	"go.uber.org/zap"
 
@@ -26,6 +28,8 @@ type Switch struct {
 	ports map[string]config.Port // configuration of every port, by name
 	// pcapDir confines callers' pcap files (ConfinePcap); "" = none.
 	pcapDir string
+	brRecs  map[string]bridgeRecord // bridges' external_ids, other_config (records.go)
+	root    RootRecord              // the Open_vSwitch record (records.go)
 
 	ev events // subscribers to asynchronous events
 }
@@ -36,7 +40,7 @@ func New(dp *datapath.Datapath, open DeviceOpener, state *StateStore, log *zap.L
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Switch{dp: dp, log: log, open: open, state: state, w: dp.NewWorker(), ports: map[string]config.Port{}}
+	return &Switch{dp: dp, log: log, open: open, state: state, w: dp.NewWorker(), ports: map[string]config.Port{}, brRecs: map[string]bridgeRecord{}}
 }
 
 // Datapath returns the engine the core drives (for read-only views such
@@ -63,20 +67,37 @@ func (s *Switch) Bridge(name string) (*datapath.Bridge, error) {
 // AddBridge creates a bridge (ovs-vsctl add-br). With mayExist an existing
 // bridge of that name is no error.
 func (s *Switch) AddBridge(name, failMode string, mayExist bool) error {
-	mode, err := datapath.ParseFailMode(failMode)
-	if err != nil {
-		return errorf(ErrInvalid, "%v", err)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	added, err := s.addBridgeLocked(name, failMode, mayExist)
+	if err != nil || !added {
+		return err
+	}
+	return s.save()
+}
+
+// addBridgeLocked is AddBridge without the lock and the save; it reports
+// whether it added the bridge. Callers hold s.mu.
+func (s *Switch) addBridgeLocked(name, failMode string, mayExist bool) (bool, error) {
+	mode, err := datapath.ParseFailMode(failMode)
+	if err != nil {
+		return false, errorf(ErrInvalid, "%v", err)
+	}
+	if err := ValidName("bridge", name); err != nil {
+		return false, err
+	}
 	if s.dp.Bridge(name) != nil && mayExist {
-		return nil
+		return false, nil
+	}
+	if p := s.dp.PortByName(name); p != nil {
+		return false, errorf(ErrExists, "cannot create a bridge named %s because a port named %s already exists on bridge %s", name, name, p.Bridge.Name)
 	}
 	if _, err := s.dp.AddBridge(name, mode); err != nil {
-		return errorf(ErrExists, "%v", err)
+		return false, errorf(ErrExists, "%v", err)
 	}
+	s.brRecs[name] = bridgeRecord{FailModeSet: failMode != ""}
 	s.log.Debug("bridge added", zap.String("bridge", name), zap.String("fail_mode", mode.String()))
-	return s.save()
+	return true, nil
 }
 
 // DelBridge removes a bridge and its ports (ovs-vsctl del-br). With
@@ -91,6 +112,16 @@ func (s *Switch) DelBridge(name string, ifExists bool) error {
 		}
 		return errorf(ErrNotFound, "no bridge named %s", name)
 	}
+	if err := s.delBridgeLocked(b); err != nil {
+		return err
+	}
+	return s.save()
+}
+
+// delBridgeLocked removes bridge b, its ports and its record. Callers
+// hold s.mu.
+func (s *Switch) delBridgeLocked(b *datapath.Bridge) error {
+	name := b.Name
 	gone := s.portList(b)
 	for _, p := range b.Ports() {
 		delete(s.ports, p.Name)
@@ -98,11 +129,12 @@ func (s *Switch) DelBridge(name string, ifExists bool) error {
 	if err := s.dp.DelBridge(name); err != nil {
 		return errorf(ErrNotFound, "%v", err)
 	}
+	delete(s.brRecs, name)
 	for _, pi := range gone {
 		s.portStatus("delete", pi)
 	}
 	s.log.Debug("bridge deleted", zap.String("bridge", name))
-	return s.save()
+	return nil
 }
 
 // BridgeInfo describes a bridge and its ports.
@@ -180,11 +212,8 @@ func (s *Switch) portList(b *datapath.Bridge) []PortInfo {
 // port whose interface is missing is added, down (PortFault says why),
 // as Open vSwitch adds it.
 func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, error) {
-	if pc.Name == "" {
-		return 0, errorf(ErrInvalid, "add-port needs a port name")
-	}
-	if err := config.ValidatePort(pc); err != nil {
-		return 0, errorf(ErrInvalid, "%v", err)
+	if err := checkPort(pc); err != nil {
+		return 0, err
 	}
 	rx, err := s.readRx(pc) // before locking: no file holds the control API
 	if err != nil {
@@ -192,30 +221,57 @@ func (s *Switch) AddPort(bridge string, pc config.Port, mayExist bool) (uint16, 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	n, added, err := s.addPortLocked(bridge, pc, mayExist)
+	if err != nil || !added {
+		return n, err
+	}
+	if err := s.injectRx(pc.Name, rx); err != nil {
+		return 0, errorf(ErrRefused, "%v", err)
+	}
+	return n, s.save()
+}
+
+// checkPort validates a port to add: its name (ValidName) and settings.
+func checkPort(pc config.Port) error {
+	if err := ValidName("port", pc.Name); err != nil {
+		return err
+	}
+	if err := config.ValidatePort(pc); err != nil {
+		return errorf(ErrInvalid, "%v", err)
+	}
+	return nil
+}
+
+// addPortLocked is AddPort after validation, without rx frames and the
+// save; it reports whether it added the port. Callers hold s.mu.
+func (s *Switch) addPortLocked(bridge string, pc config.Port, mayExist bool) (uint16, bool, error) {
+	if s.dp.Bridge(pc.Name) != nil {
+		return 0, false, errorf(ErrExists, "cannot create a port named %s because a bridge named %s already exists", pc.Name, pc.Name)
+	}
 	if p := s.dp.PortByName(pc.Name); p != nil {
 		if !mayExist {
-			return 0, errorf(ErrExists, "cannot create a port named %s because a port named %s already exists on bridge %s", pc.Name, pc.Name, p.Bridge.Name)
+			return 0, false, errorf(ErrExists, "cannot create a port named %s because a port named %s already exists on bridge %s", pc.Name, pc.Name, p.Bridge.Name)
 		}
 		if err := s.sameAsExisting(bridge, p, pc); err != nil {
-			return 0, err
+			return 0, false, err
 		}
-		return uint16(p.OFPort), nil
+		return uint16(p.OFPort), false, nil
 	}
-	if s.dp.Bridge(pc.Name) != nil {
-		return 0, errorf(ErrExists, "cannot create a port named %s because a bridge named %s already exists", pc.Name, pc.Name)
+	if s.dp.Bridge(bridge) == nil {
+		return 0, false, errorf(ErrNotFound, "no bridge named %s", bridge)
 	}
 	if err := s.addPortWith(bridge, pc, s.strictOpen); err != nil {
-		return 0, errorf(ErrRefused, "%v", err)
+		if errors.Is(err, syscall.EBUSY) {
+			return 0, false, errorf(ErrExists, "cannot create a port named %s because its %s device %s is in use by another process (%v)", pc.Name, pc.Type, pc.Name, err)
+		}
+		return 0, false, errorf(ErrRefused, "%v", err)
 	}
 	p := s.dp.PortByName(pc.Name)
 	if pi, ok := s.portInfo(pc.Name); ok {
 		s.portStatus("add", pi)
 	}
 	s.log.Debug("port added", zap.String("bridge", bridge), zap.String("port", pc.Name), zap.Uint16("ofport", uint16(p.OFPort)), zap.String("type", string(pc.Type)))
-	if err := s.injectRx(pc.Name, rx); err != nil {
-		return 0, errorf(ErrRefused, "%v", err)
-	}
-	return uint16(p.OFPort), s.save()
+	return uint16(p.OFPort), true, nil
 }
 
 // addPort builds, opens and attaches a port, keeping it if its device
@@ -244,23 +300,36 @@ func (s *Switch) addPortWith(bridge string, pc config.Port, open DeviceOpener) e
 func (s *Switch) DelPort(bridge, name string, ifExists bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	deleted, err := s.delPortLocked(bridge, name, ifExists)
+	if err != nil || !deleted {
+		return err
+	}
+	return s.save()
+}
+
+// delPortLocked is DelPort without the save; it reports whether it
+// deleted the port. Callers hold s.mu.
+func (s *Switch) delPortLocked(bridge, name string, ifExists bool) (bool, error) {
 	p := s.dp.PortByName(name)
 	if p == nil && ifExists {
-		return nil
+		return false, nil
 	}
-	if p != nil && bridge != "" && p.Bridge.Name != bridge {
-		return errorf(ErrNotFound, "bridge %s does not have a port %s (it is on %s)", bridge, name, p.Bridge.Name)
+	if p == nil {
+		return false, errorf(ErrNotFound, "no port named %s", name)
+	}
+	if bridge != "" && p.Bridge.Name != bridge {
+		return false, errorf(ErrNotFound, "bridge %s does not have a port %s (it is on %s)", bridge, name, p.Bridge.Name)
 	}
 	gone, known := s.portInfo(name)
 	if err := s.dp.DelPort(name); err != nil {
-		return errorf(ErrNotFound, "%v", err)
+		return false, errorf(ErrNotFound, "%v", err)
 	}
 	delete(s.ports, name)
 	if known {
 		s.portStatus("delete", gone)
 	}
 	s.log.Debug("port deleted", zap.String("port", name))
-	return s.save()
+	return true, nil
 }
 
 // PortChange is a change of a port's settings (ovs-vsctl set Port).
@@ -279,22 +348,42 @@ type PortChange struct {
 func (s *Switch) SetPort(name string, c PortChange) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.dp.PortByName(name)
 	pc, ok := s.ports[name]
-	if p == nil || !ok {
+	if s.dp.PortByName(name) == nil || !ok {
 		return errorf(ErrNotFound, "no port named %s", name)
 	}
-	bridge := p.Bridge.Name
-	old := pc
 	// pc shares its map and slice with the remembered configuration: copy
 	// them, or a refused change would still be half applied (and saved).
 	pc.Options = maps.Clone(pc.Options)
 	pc.Trunks = slices.Clone(pc.Trunks)
 	c.apply(&pc)
+	if err := s.reconfigure(name, pc); err != nil {
+		return err
+	}
+	return s.save()
+}
+
+// reconfigure gives port name the configuration pc (validated here). VLAN
+// settings and the record columns change in place; a change of type or
+// options re-creates the port's device; on failure the port is as it was.
+// Its OpenFlow number stays. Callers hold s.mu.
+func (s *Switch) reconfigure(name string, pc config.Port) error {
+	p := s.dp.PortByName(name)
+	old, ok := s.ports[name]
+	if p == nil || !ok {
+		return errorf(ErrNotFound, "no port named %s", name)
+	}
+	bridge := p.Bridge.Name
 	if err := config.ValidatePort(pc); err != nil {
 		return errorf(ErrInvalid, "%v", err)
 	}
 	pc.OFPort = uint16(p.OFPort)
+	if len(portDiff(old, pc)) == 0 {
+		// Only record columns (external_ids, other_config) change: the
+		// datapath has nothing to do, no port-status to send.
+		s.ports[name] = pc
+		return nil
+	}
 	if pc.Type == old.Type && maps.Equal(pc.Options, old.Options) {
 		// Only VLAN settings change (Neutron tags a port right after
 		// adding it): keep the device, which may be a VM's tap.
@@ -306,7 +395,7 @@ func (s *Switch) SetPort(name string, c PortChange) error {
 		s.ports[name] = pc
 		s.modified(name)
 		s.log.Debug("port VLAN changed", zap.String("port", name))
-		return s.save()
+		return nil
 	}
 	if err := s.dp.DelPort(name); err != nil {
 		return err
@@ -322,7 +411,7 @@ func (s *Switch) SetPort(name string, c PortChange) error {
 	}
 	s.modified(name)
 	s.log.Debug("port changed", zap.String("port", name))
-	return s.save()
+	return nil
 }
 
 // modified publishes port-status modify for a port. Callers hold s.mu.

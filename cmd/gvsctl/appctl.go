@@ -42,10 +42,13 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			return nil
 		}}
 	var packet string
-	trace := &cobra.Command{Use: "trace BRIDGE FLOW | trace BRIDGE in_port=PORT --packet HEX", Aliases: []string{"ofproto/trace"},
-		Short: "Explain what the pipeline does with a packet (ovs-appctl ofproto/trace)", Args: cobra.ExactArgs(2),
+	trace := &cobra.Command{Use: "trace BRIDGE FLOW | trace BRIDGE in_port=PORT HEX", Aliases: []string{"ofproto/trace"},
+		Short: "Explain what the pipeline does with a packet (ovs-appctl ofproto/trace)", Args: cobra.RangeArgs(2, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &ctlpb.TraceRequest{Bridge: args[0]}
+			if len(args) == 3 { // ovs-appctl's order: BRIDGE in_port=PORT PACKET
+				packet = args[2]
+			}
 			if packet != "" {
 				in, ok := strings.CutPrefix(args[1], "in_port=")
 				if !ok {
@@ -95,6 +98,18 @@ func (c *cli) appctlCmds() []*cobra.Command {
 	var write, dir string
 	capture := &cobra.Command{Use: "capture BRIDGE PORT [-c N] [-w FILE]", Short: "Capture a port's frames as pcap (stdout by default: | tcpdump -r -)", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := c.dp.Capture(ctx(cmd), &ctlpb.CaptureRequest{Bridge: args[0], Port: args[1], Count: count, Direction: dir})
+			if err != nil {
+				return err
+			}
+			// gvsd sends headers once it accepts the capture: only then
+			// write a pcap header (and create -w's file).
+			if md, err := st.Header(); err != nil || md == nil {
+				if _, rerr := st.Recv(); err == nil && rerr != io.EOF {
+					err = rerr
+				}
+				return err
+			}
 			var out io.Writer = os.Stdout
 			if write != "" && write != "-" {
 				f, err := os.Create(write)
@@ -111,10 +126,6 @@ func (c *cli) appctlCmds() []*cobra.Command {
 				return err
 			}
 			bw.Flush()
-			st, err := c.dp.Capture(ctx(cmd), &ctlpb.CaptureRequest{Bridge: args[0], Port: args[1], Count: count, Direction: dir})
-			if err != nil {
-				return err
-			}
 			for {
 				f, err := st.Recv()
 				if err == io.EOF {

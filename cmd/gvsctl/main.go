@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -95,6 +96,8 @@ func (c *cli) root() *cobra.Command {
 	root.AddGroup(&cobra.Group{ID: "vsctl", Title: "Bridges and ports (ovs-vsctl):"},
 		&cobra.Group{ID: "ofctl", Title: "OpenFlow (ovs-ofctl):"},
 		&cobra.Group{ID: "appctl", Title: "Datapath (ovs-appctl):"})
+	root.Args, root.RunE = chainArgs, c.runChain // gvsctl -- CMD ... -- CMD ...
+	vsctlOptions(root)                           // gvsctl --if-exists del-br ..., as ovs-vsctl
 	root.AddCommand(c.vsctlCmds()...)
 	root.AddCommand(c.ofctlCmds()...)
 	root.AddCommand(c.appctlCmds()...)
@@ -151,10 +154,11 @@ func (c *cli) callError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return c.timeoutError()
 	}
-	s, ok := status.FromError(err)
-	if !ok {
+	var inner interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &inner) {
 		return err
 	}
+	s := inner.GRPCStatus()
 	switch s.Code() {
 	case codes.DeadlineExceeded:
 		return c.timeoutError()
@@ -163,7 +167,13 @@ func (c *cli) callError(err error) error {
 	case codes.Unavailable:
 		return fmt.Errorf("gvsd stopped answering: %s", s.Message())
 	}
-	return errors.New(s.Message())
+	// The status's message alone, also where the status is wrapped (no
+	// "rpc error: code = ... desc =" inside another message).
+	msg := s.Message()
+	if ie, ok := inner.(error); ok {
+		msg = strings.Replace(err.Error(), ie.Error(), msg, 1)
+	}
+	return errors.New(msg)
 }
 
 // timeoutError says that the call did not end in time.

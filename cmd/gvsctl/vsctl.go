@@ -136,9 +136,10 @@ func (c *cli) vsctlCmds() []*cobra.Command {
 			_, err := c.sw.SetPort(ctx(cmd), req)
 			return err
 		}}
-	cmds := []*cobra.Command{show, addBr, delBr, listBr, listPorts, addPort, delPort, setPort}
+	cmds := append([]*cobra.Command{show, addBr, delBr, listBr, listPorts, addPort, delPort, setPort}, c.recordCmds()...)
 	for _, x := range cmds {
 		x.GroupID = "vsctl"
+		c.chainable(x)
 	}
 	return cmds
 }

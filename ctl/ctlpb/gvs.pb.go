@@ -2834,6 +2834,154 @@ func (x *FlushConntrackResponse) GetDeleted() uint64 {
 	return 0
 }
 
+// VsctlCommand is one ovs-vsctl command: its options (--if-exists,
+// --may-exist, --columns=...) first, then the verb and its arguments, as
+// between two "--" on an ovs-vsctl command line.
+type VsctlCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Args          []string               `protobuf:"bytes,1,rep,name=args,proto3" json:"args,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VsctlCommand) Reset() {
+	*x = VsctlCommand{}
+	mi := &file_gvs_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VsctlCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VsctlCommand) ProtoMessage() {}
+
+func (x *VsctlCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VsctlCommand.ProtoReflect.Descriptor instead.
+func (*VsctlCommand) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *VsctlCommand) GetArgs() []string {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+// VsctlRequest runs its commands in order as one atomic transaction: all
+// of their changes are kept, or, if one fails, none.
+type VsctlRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Commands      []*VsctlCommand        `protobuf:"bytes,1,rep,name=commands,proto3" json:"commands,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VsctlRequest) Reset() {
+	*x = VsctlRequest{}
+	mi := &file_gvs_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VsctlRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VsctlRequest) ProtoMessage() {}
+
+func (x *VsctlRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VsctlRequest.ProtoReflect.Descriptor instead.
+func (*VsctlRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *VsctlRequest) GetCommands() []*VsctlCommand {
+	if x != nil {
+		return x.Commands
+	}
+	return nil
+}
+
+type VsctlResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Outputs []string               `protobuf:"bytes,1,rep,name=outputs,proto3" json:"outputs,omitempty"` // each command's output, in order
+	// exit_status is ovs-vsctl's exit status when a command ended the
+	// transaction without an error (br-exists of a missing bridge: 2); the
+	// transaction is then not committed, and outputs are not to be printed.
+	ExitStatus    uint32 `protobuf:"varint,2,opt,name=exit_status,json=exitStatus,proto3" json:"exit_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VsctlResponse) Reset() {
+	*x = VsctlResponse{}
+	mi := &file_gvs_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VsctlResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VsctlResponse) ProtoMessage() {}
+
+func (x *VsctlResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VsctlResponse.ProtoReflect.Descriptor instead.
+func (*VsctlResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *VsctlResponse) GetOutputs() []string {
+	if x != nil {
+		return x.Outputs
+	}
+	return nil
+}
+
+func (x *VsctlResponse) GetExitStatus() uint32 {
+	if x != nil {
+		return x.ExitStatus
+	}
+	return 0
+}
+
 var File_gvs_proto protoreflect.FileDescriptor
 
 const file_gvs_proto_rawDesc = "" +
@@ -3044,7 +3192,15 @@ const file_gvs_proto_rawDesc = "" +
 	"\x04zone\x18\x01 \x01(\rH\x00R\x04zone\x88\x01\x01B\a\n" +
 	"\x05_zone\"2\n" +
 	"\x16FlushConntrackResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\x04R\adeleted2\xca\x03\n" +
+	"\adeleted\x18\x01 \x01(\x04R\adeleted\"\"\n" +
+	"\fVsctlCommand\x12\x12\n" +
+	"\x04args\x18\x01 \x03(\tR\x04args\"@\n" +
+	"\fVsctlRequest\x120\n" +
+	"\bcommands\x18\x01 \x03(\v2\x14.gvs.v1.VsctlCommandR\bcommands\"J\n" +
+	"\rVsctlResponse\x12\x18\n" +
+	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12\x1f\n" +
+	"\vexit_status\x18\x02 \x01(\rR\n" +
+	"exitStatus2\x80\x04\n" +
 	"\x06Switch\x12@\n" +
 	"\tAddBridge\x12\x18.gvs.v1.AddBridgeRequest\x1a\x19.gvs.v1.AddBridgeResponse\x12@\n" +
 	"\tDelBridge\x12\x18.gvs.v1.DelBridgeRequest\x1a\x19.gvs.v1.DelBridgeResponse\x12F\n" +
@@ -3052,7 +3208,8 @@ const file_gvs_proto_rawDesc = "" +
 	"\aAddPort\x12\x16.gvs.v1.AddPortRequest\x1a\x17.gvs.v1.AddPortResponse\x12:\n" +
 	"\aDelPort\x12\x16.gvs.v1.DelPortRequest\x1a\x17.gvs.v1.DelPortResponse\x12:\n" +
 	"\aSetPort\x12\x16.gvs.v1.SetPortRequest\x1a\x17.gvs.v1.SetPortResponse\x12@\n" +
-	"\tListPorts\x12\x18.gvs.v1.ListPortsRequest\x1a\x19.gvs.v1.ListPortsResponse2\xfc\x03\n" +
+	"\tListPorts\x12\x18.gvs.v1.ListPortsRequest\x1a\x19.gvs.v1.ListPortsResponse\x124\n" +
+	"\x05Vsctl\x12\x14.gvs.v1.VsctlRequest\x1a\x15.gvs.v1.VsctlResponse2\xfc\x03\n" +
 	"\x05Flows\x12=\n" +
 	"\bModFlows\x12\x17.gvs.v1.ModFlowsRequest\x1a\x18.gvs.v1.ModFlowsResponse\x12I\n" +
 	"\fReplaceFlows\x12\x1b.gvs.v1.ReplaceFlowsRequest\x1a\x1c.gvs.v1.ReplaceFlowsResponse\x12@\n" +
@@ -3087,7 +3244,7 @@ func file_gvs_proto_rawDescGZIP() []byte {
 	return file_gvs_proto_rawDescData
 }
 
-var file_gvs_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_gvs_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_gvs_proto_goTypes = []any{
 	(*AddBridgeRequest)(nil),       // 0: gvs.v1.AddBridgeRequest
 	(*AddBridgeResponse)(nil),      // 1: gvs.v1.AddBridgeResponse
@@ -3138,79 +3295,85 @@ var file_gvs_proto_goTypes = []any{
 	(*ConntrackTuple)(nil),         // 46: gvs.v1.ConntrackTuple
 	(*FlushConntrackRequest)(nil),  // 47: gvs.v1.FlushConntrackRequest
 	(*FlushConntrackResponse)(nil), // 48: gvs.v1.FlushConntrackResponse
-	nil,                            // 49: gvs.v1.Port.OptionsEntry
-	nil,                            // 50: gvs.v1.SetPortRequest.OptionsEntry
-	nil,                            // 51: gvs.v1.BridgeDrops.ReasonsEntry
+	(*VsctlCommand)(nil),           // 49: gvs.v1.VsctlCommand
+	(*VsctlRequest)(nil),           // 50: gvs.v1.VsctlRequest
+	(*VsctlResponse)(nil),          // 51: gvs.v1.VsctlResponse
+	nil,                            // 52: gvs.v1.Port.OptionsEntry
+	nil,                            // 53: gvs.v1.SetPortRequest.OptionsEntry
+	nil,                            // 54: gvs.v1.BridgeDrops.ReasonsEntry
 }
 var file_gvs_proto_depIdxs = []int32{
 	6,  // 0: gvs.v1.ListBridgesResponse.bridges:type_name -> gvs.v1.Bridge
 	7,  // 1: gvs.v1.Bridge.ports:type_name -> gvs.v1.Port
-	49, // 2: gvs.v1.Port.options:type_name -> gvs.v1.Port.OptionsEntry
+	52, // 2: gvs.v1.Port.options:type_name -> gvs.v1.Port.OptionsEntry
 	7,  // 3: gvs.v1.AddPortRequest.port:type_name -> gvs.v1.Port
-	50, // 4: gvs.v1.SetPortRequest.options:type_name -> gvs.v1.SetPortRequest.OptionsEntry
+	53, // 4: gvs.v1.SetPortRequest.options:type_name -> gvs.v1.SetPortRequest.OptionsEntry
 	7,  // 5: gvs.v1.ListPortsResponse.ports:type_name -> gvs.v1.Port
 	22, // 6: gvs.v1.DumpFlowsResponse.flows:type_name -> gvs.v1.FlowStats
 	25, // 7: gvs.v1.DumpTablesResponse.tables:type_name -> gvs.v1.TableStats
 	32, // 8: gvs.v1.DumpPortsResponse.ports:type_name -> gvs.v1.PortStats
 	35, // 9: gvs.v1.DropsResponse.bridges:type_name -> gvs.v1.BridgeDrops
-	51, // 10: gvs.v1.BridgeDrops.reasons:type_name -> gvs.v1.BridgeDrops.ReasonsEntry
+	54, // 10: gvs.v1.BridgeDrops.reasons:type_name -> gvs.v1.BridgeDrops.ReasonsEntry
 	38, // 11: gvs.v1.FDBShowResponse.entries:type_name -> gvs.v1.FDBEntry
 	45, // 12: gvs.v1.DumpConntrackResponse.entries:type_name -> gvs.v1.ConntrackEntry
 	46, // 13: gvs.v1.ConntrackEntry.orig:type_name -> gvs.v1.ConntrackTuple
 	46, // 14: gvs.v1.ConntrackEntry.reply:type_name -> gvs.v1.ConntrackTuple
-	0,  // 15: gvs.v1.Switch.AddBridge:input_type -> gvs.v1.AddBridgeRequest
-	2,  // 16: gvs.v1.Switch.DelBridge:input_type -> gvs.v1.DelBridgeRequest
-	4,  // 17: gvs.v1.Switch.ListBridges:input_type -> gvs.v1.ListBridgesRequest
-	8,  // 18: gvs.v1.Switch.AddPort:input_type -> gvs.v1.AddPortRequest
-	10, // 19: gvs.v1.Switch.DelPort:input_type -> gvs.v1.DelPortRequest
-	12, // 20: gvs.v1.Switch.SetPort:input_type -> gvs.v1.SetPortRequest
-	14, // 21: gvs.v1.Switch.ListPorts:input_type -> gvs.v1.ListPortsRequest
-	16, // 22: gvs.v1.Flows.ModFlows:input_type -> gvs.v1.ModFlowsRequest
-	18, // 23: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
-	20, // 24: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
-	23, // 25: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
-	16, // 26: gvs.v1.Flows.StreamModFlows:input_type -> gvs.v1.ModFlowsRequest
-	18, // 27: gvs.v1.Flows.StreamReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
-	20, // 28: gvs.v1.Flows.StreamDumpFlows:input_type -> gvs.v1.DumpFlowsRequest
-	26, // 29: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
-	28, // 30: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
-	30, // 31: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
-	33, // 32: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
-	36, // 33: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
-	39, // 34: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
-	41, // 35: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
-	43, // 36: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
-	43, // 37: gvs.v1.Conntrack.StreamDumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
-	47, // 38: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
-	1,  // 39: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
-	3,  // 40: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
-	5,  // 41: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
-	9,  // 42: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
-	11, // 43: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
-	13, // 44: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
-	15, // 45: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
-	17, // 46: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
-	19, // 47: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
-	21, // 48: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
-	24, // 49: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
-	17, // 50: gvs.v1.Flows.StreamModFlows:output_type -> gvs.v1.ModFlowsResponse
-	19, // 51: gvs.v1.Flows.StreamReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
-	21, // 52: gvs.v1.Flows.StreamDumpFlows:output_type -> gvs.v1.DumpFlowsResponse
-	27, // 53: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
-	29, // 54: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
-	31, // 55: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
-	34, // 56: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
-	37, // 57: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
-	40, // 58: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
-	42, // 59: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
-	44, // 60: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
-	44, // 61: gvs.v1.Conntrack.StreamDumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
-	48, // 62: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
-	39, // [39:63] is the sub-list for method output_type
-	15, // [15:39] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	49, // 15: gvs.v1.VsctlRequest.commands:type_name -> gvs.v1.VsctlCommand
+	0,  // 16: gvs.v1.Switch.AddBridge:input_type -> gvs.v1.AddBridgeRequest
+	2,  // 17: gvs.v1.Switch.DelBridge:input_type -> gvs.v1.DelBridgeRequest
+	4,  // 18: gvs.v1.Switch.ListBridges:input_type -> gvs.v1.ListBridgesRequest
+	8,  // 19: gvs.v1.Switch.AddPort:input_type -> gvs.v1.AddPortRequest
+	10, // 20: gvs.v1.Switch.DelPort:input_type -> gvs.v1.DelPortRequest
+	12, // 21: gvs.v1.Switch.SetPort:input_type -> gvs.v1.SetPortRequest
+	14, // 22: gvs.v1.Switch.ListPorts:input_type -> gvs.v1.ListPortsRequest
+	50, // 23: gvs.v1.Switch.Vsctl:input_type -> gvs.v1.VsctlRequest
+	16, // 24: gvs.v1.Flows.ModFlows:input_type -> gvs.v1.ModFlowsRequest
+	18, // 25: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
+	20, // 26: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
+	23, // 27: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
+	16, // 28: gvs.v1.Flows.StreamModFlows:input_type -> gvs.v1.ModFlowsRequest
+	18, // 29: gvs.v1.Flows.StreamReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
+	20, // 30: gvs.v1.Flows.StreamDumpFlows:input_type -> gvs.v1.DumpFlowsRequest
+	26, // 31: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
+	28, // 32: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
+	30, // 33: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
+	33, // 34: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
+	36, // 35: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
+	39, // 36: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
+	41, // 37: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
+	43, // 38: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	43, // 39: gvs.v1.Conntrack.StreamDumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	47, // 40: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
+	1,  // 41: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
+	3,  // 42: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
+	5,  // 43: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
+	9,  // 44: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
+	11, // 45: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
+	13, // 46: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
+	15, // 47: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
+	51, // 48: gvs.v1.Switch.Vsctl:output_type -> gvs.v1.VsctlResponse
+	17, // 49: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 50: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 51: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	24, // 52: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
+	17, // 53: gvs.v1.Flows.StreamModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 54: gvs.v1.Flows.StreamReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 55: gvs.v1.Flows.StreamDumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	27, // 56: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
+	29, // 57: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
+	31, // 58: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
+	34, // 59: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
+	37, // 60: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
+	40, // 61: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
+	42, // 62: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
+	44, // 63: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	44, // 64: gvs.v1.Conntrack.StreamDumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	48, // 65: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
+	41, // [41:66] is the sub-list for method output_type
+	16, // [16:41] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_gvs_proto_init() }
@@ -3228,7 +3391,7 @@ func file_gvs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gvs_proto_rawDesc), len(file_gvs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   52,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   4,
 		},

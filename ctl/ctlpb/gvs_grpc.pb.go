@@ -32,6 +32,7 @@ const (
 	Switch_DelPort_FullMethodName     = "/gvs.v1.Switch/DelPort"
 	Switch_SetPort_FullMethodName     = "/gvs.v1.Switch/SetPort"
 	Switch_ListPorts_FullMethodName   = "/gvs.v1.Switch/ListPorts"
+	Switch_Vsctl_FullMethodName       = "/gvs.v1.Switch/Vsctl"
 )
 
 // SwitchClient is the client API for Switch service.
@@ -47,6 +48,8 @@ type SwitchClient interface {
 	DelPort(ctx context.Context, in *DelPortRequest, opts ...grpc.CallOption) (*DelPortResponse, error)
 	SetPort(ctx context.Context, in *SetPortRequest, opts ...grpc.CallOption) (*SetPortResponse, error)
 	ListPorts(ctx context.Context, in *ListPortsRequest, opts ...grpc.CallOption) (*ListPortsResponse, error)
+	// Vsctl (issue 16, vsctl records): ovs-vsctl commands as one transaction.
+	Vsctl(ctx context.Context, in *VsctlRequest, opts ...grpc.CallOption) (*VsctlResponse, error)
 }
 
 type switchClient struct {
@@ -127,6 +130,16 @@ func (c *switchClient) ListPorts(ctx context.Context, in *ListPortsRequest, opts
 	return out, nil
 }
 
+func (c *switchClient) Vsctl(ctx context.Context, in *VsctlRequest, opts ...grpc.CallOption) (*VsctlResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VsctlResponse)
+	err := c.cc.Invoke(ctx, Switch_Vsctl_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SwitchServer is the server API for Switch service.
 // All implementations must embed UnimplementedSwitchServer
 // for forward compatibility.
@@ -140,6 +153,8 @@ type SwitchServer interface {
 	DelPort(context.Context, *DelPortRequest) (*DelPortResponse, error)
 	SetPort(context.Context, *SetPortRequest) (*SetPortResponse, error)
 	ListPorts(context.Context, *ListPortsRequest) (*ListPortsResponse, error)
+	// Vsctl (issue 16, vsctl records): ovs-vsctl commands as one transaction.
+	Vsctl(context.Context, *VsctlRequest) (*VsctlResponse, error)
 	mustEmbedUnimplementedSwitchServer()
 }
 
@@ -170,6 +185,9 @@ func (UnimplementedSwitchServer) SetPort(context.Context, *SetPortRequest) (*Set
 }
 func (UnimplementedSwitchServer) ListPorts(context.Context, *ListPortsRequest) (*ListPortsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPorts not implemented")
+}
+func (UnimplementedSwitchServer) Vsctl(context.Context, *VsctlRequest) (*VsctlResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Vsctl not implemented")
 }
 func (UnimplementedSwitchServer) mustEmbedUnimplementedSwitchServer() {}
 func (UnimplementedSwitchServer) testEmbeddedByValue()                {}
@@ -318,6 +336,24 @@ func _Switch_ListPorts_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Switch_Vsctl_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VsctlRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SwitchServer).Vsctl(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Switch_Vsctl_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SwitchServer).Vsctl(ctx, req.(*VsctlRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Switch_ServiceDesc is the grpc.ServiceDesc for Switch service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -352,6 +388,10 @@ var Switch_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPorts",
 			Handler:    _Switch_ListPorts_Handler,
+		},
+		{
+			MethodName: "Vsctl",
+			Handler:    _Switch_Vsctl_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
