@@ -8,7 +8,7 @@ FUZZTIME ?= 20s
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null)
 LDFLAGS := -X github.com/gvs-project/gvs/internal/version.version=$(VERSION)
 
-.PHONY: all build test test-short bench fuzz lint proto clean goldens
+.PHONY: all build test test-short bench fuzz difffuzz lint proto clean goldens
 
 all: build
 
@@ -32,6 +32,14 @@ fuzz:
 	@for p in ./flowtable ./datapath ./datapath/header ./datapath/packet ./config ./conntrack ./netdev; do \
 		for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; done; done
+
+# Random flow tables and frames through Open vSwitch and gvs, compared port by
+# port, for DURATION (default 5m); divergences are shrunk into DIFFFUZZ_OUT.
+DURATION ?= 5m
+DIFFFUZZ_OUT ?= /tmp/gvs-difffuzz
+difffuzz:
+	mkdir -p $(DIFFFUZZ_OUT)
+	GVS_DIFFFUZZ_DURATION=$(DURATION) GVS_DIFFFUZZ_OUT=$(DIFFFUZZ_OUT) $(GO) test -count=1 -timeout 0 -run TestDifferential ./internal/difffuzz/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -14,7 +14,7 @@ const (
 	opSetEth                    // a = src, b = dst
 	opSetIPv4                   // a = src<<32 | dst, b = tos<<8 | ttl
 	opSetIPv6                   // a,b = src; c,d = dst; e = tc<<32 | hlim<<24 | label
-	opSetL4                     // a = src port or ICMP type, b = dst port or ICMP code
+	opSetL4                     // a = src port or ICMP type, b = dst port or ICMP code; c = which changed (1 src, 2 dst)
 	opSetARP                    // a = op, b = spa<<32 | tpa, c = sha, d = tha
 	opSetNDTarget               // a,b = target
 	opCT                        // a = index of the recirculation
@@ -87,7 +87,17 @@ func (x *xlate) commitVLAN(k, b *flowtable.Key) {
 
 func (x *xlate) commitL4(k, b *flowtable.Key) {
 	if x.changed(k, b, fTPSrc, fTPDst) {
-		x.ops = append(x.ops, op{kind: opSetL4, a: k.Get(fTPSrc).Lo, b: k.Get(fTPDst).Lo})
+		// Only what changed is written, as OVS's masked set: with the
+		// fragment mode hiding a first fragment's ports (key and base
+		// both 0), the other port must keep the frame's value.
+		var which uint64
+		if k.Get(fTPSrc) != b.Get(fTPSrc) {
+			which |= 1
+		}
+		if k.Get(fTPDst) != b.Get(fTPDst) {
+			which |= 2
+		}
+		x.ops = append(x.ops, op{kind: opSetL4, a: k.Get(fTPSrc).Lo, b: k.Get(fTPDst).Lo, c: which})
 	}
 }
 

@@ -33,7 +33,7 @@ func (w *Worker) execute(p *Packet, ops []op) {
 		case opSetIPv6:
 			p.setIPv6(o)
 		case opSetL4:
-			p.setL4(uint16(o.a), uint16(o.b))
+			p.setL4(uint16(o.a), uint16(o.b), o.c)
 		case opSetARP:
 			p.setARP(o)
 		case opSetNDTarget:
@@ -116,17 +116,29 @@ func (p *Packet) fixUDPZero(c []byte) {
 	}
 }
 
-func (p *Packet) setL4(src, dst uint16) {
+// setL4 writes the transport ports (ICMP type and code) marked in which
+// (1 source, 2 destination); the other keeps the frame's value.
+func (p *Packet) setL4(src, dst uint16, which uint64) {
 	if p.l4() == 0 {
 		return
 	}
 	f := p.Frame()
 	l4 := f[p.l4():]
-	switch uint8(p.Key.Get(fIPProto).Lo) {
+	proto := uint8(p.Key.Get(fIPProto).Lo)
+	osrc, odst := be16(l4), be16(l4[2:])
+	if proto == protoICMP || proto == protoICMPv6 {
+		osrc, odst = uint16(l4[0]), uint16(l4[1])
+	}
+	if which&1 == 0 {
+		src = osrc
+	}
+	if which&2 == 0 {
+		dst = odst
+	}
+	switch proto {
 	case protoSCTP:
 		p.setSCTPPorts(src, dst)
 	case protoTCP, protoUDP:
-		osrc, odst := be16(l4), be16(l4[2:])
 		if c := p.l4Checksum(); c != nil {
 			sum := header.UpdateChecksum16(be16(c), osrc, src)
 			put16(c, header.UpdateChecksum16(sum, odst, dst))

@@ -65,6 +65,30 @@ func TestFragModes(t *testing.T) {
 	}
 }
 
+// TestFragNormalRewritesOnlyWhatChanged: in the normal mode a first
+// fragment's ports read as 0; mod_tp_src must still leave its destination
+// port as the frame has it, as OVS's masked set does (found by
+// internal/difffuzz).
+func TestFragNormalRewritesOnlyWhatChanged(t *testing.T) {
+	first := ipv4(ipVM, ipGW, layers.IPProtocolUDP)
+	first.Flags = layers.IPv4MoreFragments
+	f := frame(t, macVM, macBC, -1, append([]gopacket.SerializableLayer{first}, udp(1000, 53)...)...)
+	s := newSwitch(t)
+	s.bridge("br0", FailSecure)
+	s.port("br0", "p1:1")
+	s.port("br0", "p2:2")
+	s.flows("br0", "udp,actions=mod_tp_src:4000,output:2")
+	s.send("p1", f)
+	out := s.got()["p2"]
+	if len(out) != 1 {
+		t.Fatalf("p2 got %d frames", len(out))
+	}
+	// gopacket decodes no UDP in a fragment: the header is at 14+20.
+	if sp, dp := be16(out[0][34:]), be16(out[0][36:]); sp != 4000 || dp != 53 {
+		t.Fatalf("ports %d -> %d, want 4000 -> 53", sp, dp)
+	}
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1

@@ -87,6 +87,12 @@ const (
 	ProtoSCTP   = 132
 )
 
+// laterFragment reports whether m matches only later IP fragments
+// (nw_frag=later).
+func (m *Match) laterFragment() bool {
+	return m.Value.Get(&fields[FieldIPFrag]).Lo&2 != 0
+}
+
 // Satisfies reports whether the match meets prerequisite p.
 func (m *Match) Satisfies(p Prereq) bool {
 	et := m.EthType()
@@ -109,14 +115,16 @@ func (m *Match) Satisfies(p Prereq) bool {
 		return ip
 	case PrereqIPv4OrARP:
 		return et == EthTypeIPv4 || et == EthTypeARP || et == EthTypeRARP
+	// Later fragments carry no TCP, UDP or SCTP header: Open vSwitch
+	// refuses their fields with nw_frag=later (not ICMP's).
 	case PrereqTCP:
-		return ip && hasProto && proto == ProtoTCP
+		return ip && hasProto && proto == ProtoTCP && !m.laterFragment()
 	case PrereqUDP:
-		return ip && hasProto && proto == ProtoUDP
+		return ip && hasProto && proto == ProtoUDP && !m.laterFragment()
 	case PrereqSCTP:
-		return ip && hasProto && proto == ProtoSCTP
+		return ip && hasProto && proto == ProtoSCTP && !m.laterFragment()
 	case PrereqL4:
-		return ip && hasProto && (proto == ProtoTCP || proto == ProtoUDP || proto == ProtoSCTP)
+		return ip && hasProto && (proto == ProtoTCP || proto == ProtoUDP || proto == ProtoSCTP) && !m.laterFragment()
 	case PrereqICMPv4:
 		return et == EthTypeIPv4 && hasProto && proto == ProtoICMP
 	case PrereqICMPv6:

@@ -131,6 +131,9 @@ func (p *parser) setTCI(v, m uint64) {
 func (p *parser) checkPrereqs() error {
 	for _, r := range p.prereqs {
 		if !p.satisfies(r.prereq) {
+			if p.match.laterFragment() && (r.prereq == PrereqTCP || r.prereq == PrereqUDP || r.prereq == PrereqSCTP || r.prereq == PrereqL4) {
+				return p.errAt(r.col, r.tok, "field %s cannot match later fragments (nw_frag=later): they carry no %s header (missing prerequisite)", r.name, prereqString(r.prereq))
+			}
 			return p.errAt(r.col, r.tok, "field %s requires %s (missing prerequisite)", r.name, prereqString(r.prereq))
 		}
 	}

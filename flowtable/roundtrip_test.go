@@ -196,6 +196,7 @@ func (g *gen) flow() string {
 	}
 	isIP := proto != "" && proto != "arp"
 	l4 := strings.HasPrefix(proto, "tcp") || strings.HasPrefix(proto, "udp")
+	later := false
 	switch proto {
 	case "ip", "tcp", "udp", "icmp", "sctp":
 		if g.n(2) == 0 {
@@ -231,10 +232,13 @@ func (g *gen) flow() string {
 		}
 	}
 	if isIP && g.n(3) == 0 {
-		parts = append(parts, g.pick("nw_frag=no", "nw_frag=yes", "nw_frag=first", "nw_frag=later", "nw_frag=not_later",
-			fmt.Sprintf("nw_ttl=%d", g.n(256)), fmt.Sprintf("nw_ecn=%d", g.n(4)), fmt.Sprintf("ip_dscp=%d", g.n(64))))
+		p := g.pick("nw_frag=no", "nw_frag=yes", "nw_frag=first", "nw_frag=later", "nw_frag=not_later",
+			fmt.Sprintf("nw_ttl=%d", g.n(256)), fmt.Sprintf("nw_ecn=%d", g.n(4)), fmt.Sprintf("ip_dscp=%d", g.n(64)))
+		parts = append(parts, p)
+		later = p == "nw_frag=later"
+		l4 = l4 && !later // later fragments have no TCP/UDP/SCTP fields (OVS refuses them)
 	}
-	if strings.HasPrefix(proto, "tcp") && g.n(3) == 0 {
+	if strings.HasPrefix(proto, "tcp") && !later && g.n(3) == 0 {
 		parts = append(parts, g.pick("tcp_flags=+syn-ack", "tcp_flags=-rst+fin", fmt.Sprintf("tcp_flags=%#x/%#x", g.n(0x1000), g.n(0x1000))))
 	}
 	if l4 && g.n(2) == 0 {
