@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/metadata"
+
 	"github.com/gvs-project/gvs/ctl/ctlpb"
 	"github.com/gvs-project/gvs/datapath"
 	"github.com/gvs-project/gvs/datapath/fdb"
@@ -123,6 +125,11 @@ func (s *Server) Capture(r *ctlpb.CaptureRequest, stream ctlpb.Datapath_CaptureS
 	}}
 	p.AddTap(tap)
 	defer p.RemoveTap(tap)
+	// Tells the client the capture is attached: it checks this before
+	// it writes a pcap header.
+	if err := stream.SendHeader(metadata.Pairs("gvs-capture", "attached")); err != nil {
+		return err
+	}
 	sent := uint32(0)
 	for {
 		select {

@@ -1,19 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/spf13/cobra"
 
 	"github.com/gvs-project/gvs/ctl/ctlpb"
@@ -91,48 +85,7 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			}
 			return nil
 		}}
-	var count uint32
-	var write, dir string
-	capture := &cobra.Command{Use: "capture BRIDGE PORT [-c N] [-w FILE]", Short: "Capture a port's frames as pcap (stdout by default: | tcpdump -r -)", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var out io.Writer = os.Stdout
-			if write != "" && write != "-" {
-				f, err := os.Create(write)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				out = f
-			}
-			bw := bufio.NewWriter(out)
-			defer bw.Flush()
-			w := pcapgo.NewWriter(bw)
-			if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-				return err
-			}
-			bw.Flush()
-			st, err := c.dp.Capture(ctx(cmd), &ctlpb.CaptureRequest{Bridge: args[0], Port: args[1], Count: count, Direction: dir})
-			if err != nil {
-				return err
-			}
-			for {
-				f, err := st.Recv()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, f.UnixNanos), CaptureLength: len(f.Data), Length: len(f.Data)}
-				if err := w.WritePacket(ci, f.Data); err != nil {
-					return err
-				}
-				bw.Flush()
-			}
-		}}
-	capture.Flags().Uint32VarP(&count, "count", "c", 0, "stop after N frames")
-	capture.Flags().StringVarP(&write, "write", "w", "", "write the pcap to FILE instead of stdout")
-	capture.Flags().StringVar(&dir, "direction", "both", "rx, tx or both")
+	capture := c.captureCmd()
 	dumpCT := &cobra.Command{Use: "dump-conntrack [zone=N]", Aliases: []string{"dpctl/dump-conntrack"}, Short: "List connection-tracking entries", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			zone, err := ctZoneArg(args)
