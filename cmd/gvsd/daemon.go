@@ -41,6 +41,7 @@ func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 		return nil, fmt.Errorf("log format %q: want json or console", lc.Format)
 	}
 	zc.Level = zap.NewAtomicLevelAt(level)
+	ctl.RegisterLogLevel(zc.Level) // vlog/set changes it at run time
 	return zc.Build()
 }
 
@@ -119,6 +120,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 		reg.MustRegister(ctl.NewCollector(dp), ctl.NewConntrackCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("/healthz", srv.Healthz) // 200 "ok" while the control core serves
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go hs.Serve(ml)
 		defer hs.Close()
