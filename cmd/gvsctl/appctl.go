@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -35,32 +34,7 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			fmt.Fprintln(c.out, "table successfully flushed")
 			return nil
 		}}
-	var packet string
-	trace := &cobra.Command{Use: "trace BRIDGE FLOW | trace BRIDGE in_port=PORT --packet HEX", Aliases: []string{"ofproto/trace"},
-		Short: "Explain what the pipeline does with a packet (ovs-appctl ofproto/trace)", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			req := &ctlpb.TraceRequest{Bridge: args[0]}
-			if packet != "" {
-				in, ok := strings.CutPrefix(args[1], "in_port=")
-				if !ok {
-					return fmt.Errorf("with --packet, the second argument must be in_port=PORT")
-				}
-				f, err := parseHex(packet)
-				if err != nil {
-					return err
-				}
-				req.InPort, req.Frame = in, f
-			} else {
-				req.Flow = args[1]
-			}
-			r, err := c.dp.Trace(ctx(cmd), req)
-			if err != nil || c.json(r) {
-				return err
-			}
-			fmt.Fprint(c.out, r.Text)
-			return nil
-		}}
-	trace.Flags().StringVar(&packet, "packet", "", "trace this frame (hex) instead of a flow")
+	trace := c.traceCmd()
 	drops := &cobra.Command{Use: "drops [BRIDGE]", Aliases: []string{"drops/show"}, Short: "Packets dropped, by reason", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &ctlpb.DropsRequest{}
@@ -96,21 +70,14 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			for {
-				// Printed as it arrives: a table of any size goes through.
-				r, err := st.Recv()
-				if errors.Is(err, io.EOF) {
+			// Printed as it arrives: a table of any size goes through.
+			return recvEach(st.Recv, func(r *ctlpb.DumpConntrackResponse) error {
+				if c.json(r) {
 					return nil
 				}
-				if err != nil {
-					return err
-				}
-				if !c.json(r) {
-					if _, err := io.WriteString(c.out, r.Text); err != nil {
-						return err
-					}
-				}
-			}
+				_, err := io.WriteString(c.out, r.Text)
+				return err
+			})
 		}}
 	flushCT := &cobra.Command{Use: "flush-conntrack [zone=N]", Aliases: []string{"dpctl/flush-conntrack"}, Short: "Delete connection-tracking entries", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -125,6 +92,7 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			return nil
 		}}
 	cmds := []*cobra.Command{fdbShow, fdbFlush, trace, drops, capture, dumpCT, flushCT}
+	cmds = append(cmds, c.daemonCmds()...)
 	for _, x := range cmds {
 		x.GroupID = "appctl"
 	}

@@ -95,22 +95,13 @@ func writeCapture(out io.Writer, st ctlpb.Datapath_CaptureClient) error {
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	for {
-		f, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return recvEach(st.Recv, func(f *ctlpb.CapturedFrame) error {
 		ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, f.UnixNanos), CaptureLength: len(f.Data), Length: len(f.Data)}
 		if err := w.WritePacket(ci, f.Data); err != nil {
 			return err
 		}
-		if err := bw.Flush(); err != nil {
-			return err
-		}
-	}
+		return bw.Flush()
+	})
 }
 
 // captureEnd is how a capture that ended with err ends gvsctl: a reader

@@ -14,6 +14,7 @@ import (
 func (c *cli) ofctlCmds() []*cobra.Command {
 	var strict, noStats, names bool
 	var proto string
+	var sortKeys []sortKey
 	addFlow := &cobra.Command{Use: "add-flow BRIDGE FLOW", Short: "Add a flow", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := c.fl.ModFlows(ctx(cmd), &ctlpb.ModFlowsRequest{Bridge: args[0], Flows: []string{args[1]}, Command: "add"})
@@ -55,8 +56,15 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 			if len(args) == 2 {
 				req.Match = args[1]
 			}
+			if len(sortKeys) > 0 {
+				return c.printSortedDump(ctx(cmd), req, !noStats && !names, sortKeys)
+			}
 			return c.printFlowDump(ctx(cmd), req, !noStats && !names)
 		}}
+	dumpFlows.Flags().Var(sortFlag{keys: &sortKeys}, "sort", "sort by `field` ascending (priority when omitted; repeat for more keys)")
+	dumpFlows.Flags().Var(sortFlag{keys: &sortKeys, desc: true}, "rsort", "sort by `field` descending (priority when omitted)")
+	dumpFlows.Flags().Lookup("sort").NoOptDefVal = "priority"
+	dumpFlows.Flags().Lookup("rsort").NoOptDefVal = "priority"
 	dumpFlows.Flags().BoolVar(&noStats, "no-stats", false, "omit cookie (when 0), duration and counters")
 	dumpFlows.Flags().BoolVar(&names, "names", false, "print port names instead of numbers")
 	dumpFlows.Flags().StringVarP(&proto, "protocols", "O", "", "print as this OpenFlow version does (OpenFlow10 default, OpenFlow13)")
@@ -117,6 +125,8 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 		}}
 	packetOut.Flags().StringVar(&pcapFile, "pcap", "", "inject every frame of this pcap file")
 	cmds := []*cobra.Command{addFlow, addFlows, modFlows, delFlows, replaceFlows, dumpFlows, dumpTables, dumpPorts, packetOut}
+	cmds = append(cmds, c.ofctlShowCmds()...)
+	cmds = append(cmds, c.diffFlowsCmd())
 	for _, x := range cmds {
 		x.GroupID = "ofctl"
 	}
