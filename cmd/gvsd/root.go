@@ -49,5 +49,6 @@ func newConfigCmd() *cobra.Command {
 			return err
 		},
 	})
+	cmd.AddCommand(newConfigCheckCmd()) // configcheck.go
 	return cmd
 }
