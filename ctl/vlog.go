@@ -95,7 +95,7 @@ func (s *Server) SetLogLevel(_ context.Context, r *ctlpb.SetLogLevelRequest) (*c
 	al.SetLevel(l)
 	// Logged at the higher of both levels, so the change is seen; never
 	// above error, where zap would panic or exit.
-	s.log.Log(min(max(before, l, zapcore.InfoLevel), zapcore.ErrorLevel),
+	s.log.WithOptions(zap.AddStacktrace(zapcore.FatalLevel)).Log(min(max(before, l, zapcore.InfoLevel), zapcore.ErrorLevel),
 		"log level changed", zap.String("from", before.String()), zap.String("to", l.String()))
 	return logLevels(al), nil
 }

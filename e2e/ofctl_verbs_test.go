@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -337,5 +338,162 @@ func TestOfctlVerbsMatchOVS(t *testing.T) {
 		if gvs[k] != ovs[k] {
 			t.Errorf("%s:\ngvs: %q\novs: %q", k, gvs[k], ovs[k])
 		}
+	}
+}
+
+// ctFlows send IP through ct(table=1); table 1 outputs established
+// traffic to port 2 and drops new traffic.
+const ctFlows = `table=0,priority=10,ip,ct_state=-trk,actions=ct(table=1)
+table=0,priority=10,in_port=1,dl_type=0x88b5,actions=output:2
+table=1,priority=10,ct_state=+trk+est,ip,actions=output:2
+table=1,priority=10,ct_state=+trk+new,ip,actions=drop
+`
+
+// TestTraceOVSForms: trace takes OVS's argument order (BRIDGE in_port=N
+// HEX, which gvs refused with "accepts 2 arg(s)") and --ct-next, and picks
+// the rules Open vSwitch's ofproto/trace picks for the same flows.
+func TestTraceOVSForms(t *testing.T) {
+	file := writeFile(t, t.TempDir(), "ct.flows", ctFlows)
+	d := startDaemon(t, daemonConfig{})
+	d.ctl("add-br", "br0", "fail_mode=secure")
+	d.ctl("add-port", "br0", "p1", "type=pcap", "ofport=1")
+	d.ctl("add-port", "br0", "p2", "type=pcap", "ofport=2")
+	d.ctl("add-flows", "br0", file)
+	frame := hex.EncodeToString(ofctlFrame)
+	cases := []struct {
+		name string
+		args []string
+		want string // a rule and its actions, as both print them
+	}{
+		{"packet last", []string{"br0", "in_port=1", frame}, " 0. in_port=1,dl_type=0x88b5, priority 10\n    output:2\n"},
+		{"flow", []string{"br0", "in_port=1,ip"}, " 1. ct_state=+new+trk,ip, priority 10\n    drop\n"},
+		{"ct-next est", []string{"br0", "in_port=1,ip", "--ct-next", "trk,est"}, " 1. ct_state=+est+trk,ip, priority 10\n    output:2\n"},
+	}
+	for _, c := range cases {
+		out := d.ctl(append([]string{"trace"}, c.args...)...)
+		if !strings.Contains(out, c.want) {
+			t.Errorf("gvs trace %s: no %q in\n%s", c.name, c.want, out)
+		}
+	}
+	// Refused with a reason: fields besides in_port with a packet, a
+	// ct_state flag that does not exist.
+	for _, args := range [][]string{{"br0", "in_port=1,ip", frame}, {"br0", "in_port=1,ip", "--ct-next", "trk,bogus"}} {
+		if _, errOut, err := d.gvsctlErr(append([]string{"trace"}, args...)...); err == nil || errOut == "" {
+			t.Errorf("trace %v: %v %q, want a refusal", args, err, errOut)
+		}
+	}
+	o := ovstest.Start(t)
+	if err := o.AddBridge("br0", true); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []string{"p1", "p2"} {
+		if err := o.AddPort("br0", p, i+1, "", nil, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.AddFlowsFile("br0", file); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		out, err := o.Appctl(append([]string{"ofproto/trace"}, c.args...)...)
+		if err != nil {
+			t.Fatalf("ovs trace %s: %v", c.name, err)
+		}
+		if !strings.Contains(out, c.want) {
+			t.Errorf("ovs trace %s: no %q in\n%s", c.name, c.want, out)
+		}
+	}
+}
+
+// TestDaemonVerbs: vlog/set changes what gvsd logs at once, coverage/show
+// counts a drop and memory/show the flows, /healthz answers, and
+// dump-ports-desc PORT describes that port only.
+func TestDaemonVerbs(t *testing.T) {
+	d := startOfctlBridge(t)
+	// The test configuration logs at debug: flow-mods are logged.
+	d.ctl("vlog/set", "warn")
+	if got := d.ctl("vlog/list"); !regexp.MustCompile(`(?m)^gvsd +WARN$`).MatchString(got) {
+		t.Errorf("vlog/list after vlog/set warn:\n%s", got)
+	}
+	d.ctl("add-flow", "br0", "priority=7,dl_type=0x0806,actions=drop")
+	d.ctl("vlog/set", "gvsd:dbg")
+	d.ctl("add-flow", "br0", "priority=8,dl_type=0x0806,actions=drop")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(d.log.String(), "priority=8,arp") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no debug line for the flow added after vlog/set dbg:\n%s", d.log.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling the log
+	}
+	if strings.Contains(d.log.String(), "priority=7,arp") {
+		t.Errorf("a debug line was logged at level warn")
+	}
+	if _, errOut, err := d.gvsctlErr("vlog/set", "gvsd:loud"); err == nil || !strings.Contains(errOut, "loud") {
+		t.Errorf("vlog/set gvsd:loud: %v %q", err, errOut)
+	}
+
+	// One frame from p2 misses every flow: a table_miss drop.
+	d.ctl("packet-out", "br0", "in_port=2", hex.EncodeToString(ofctlFrame))
+	if got := d.ctl("coverage/show"); !regexp.MustCompile(`(?m)^drop_table_miss +total: 1$`).MatchString(got) {
+		t.Errorf("coverage/show after one table miss:\n%s", got)
+	}
+	d.ctl("packet-out", "br0", "in_port=1", hex.EncodeToString(ofctlFrame))
+	if got := d.ctl("dump-aggregate", "br0", "in_port=1"); got != "NXST_AGGREGATE reply (xid=0x4): packet_count=1 byte_count=60 flow_count=1\n" {
+		t.Errorf("dump-aggregate after one frame: %q", got)
+	}
+	if got := d.ctl("memory/show"); !strings.Contains(got, "bridges:1 ") || !strings.Contains(got, " ports:3 ") || !strings.Contains(got, " rules:3\n") {
+		t.Errorf("memory/show: %q", got)
+	}
+	if got := d.ctl("dump-ports-desc", "br0", "p2"); got != "OFPST_PORT_DESC reply (xid=0x2):\n 2(p2): addr:00:00:00:00:00:00\n     config:     0\n     state:      0\n     speed: 0 Mbps now, 0 Mbps max\n" {
+		t.Errorf("dump-ports-desc br0 p2:\n%s", got)
+	}
+
+	resp, err := http.Get("http://" + d.metrics + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "ok\n" {
+		t.Errorf("/healthz: %d %q", resp.StatusCode, body)
+	}
+}
+
+// TestConfigCheck: gvsd config check validates a configuration and its
+// flow files without starting (no socket appears), with the line and
+// column of what is wrong.
+func TestConfigCheck(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "good.flows", "priority=10,in_port=p1,actions=output:p2\n")
+	writeFile(t, dir, "bad.flows", "priority=10,in_port=p1,actions=output:p2\npriority=5,in_port=p1,actions=outptu:2\n")
+	cfg := func(flows string) string {
+		return fmt.Sprintf("socket: %s/gvsd.sock\nbridges:\n  - name: br0\n    flows: %s\n    ports:\n      - {name: p1, type: pcap}\n      - {name: p2, type: pcap, ofport: 7}\n", dir, flows)
+	}
+	cases := []struct {
+		name, yaml string
+		code       int
+		want       string // in stdout for 0, stderr otherwise
+	}{
+		{"good", cfg("good.flows"), 0, "good.yaml: OK\n"},
+		{"bad-flows", cfg("bad.flows"), 1, "bad.flows: line 2, column 31: unknown action \"outptu\""},
+		{"bad-key", "socket: /x\nbridges:\n  - name: br0\n    bogus: 1\n", 1, "bad-key.yaml:4: bridge \"br0\": unknown key \"bogus\""},
+		{"bad-yaml", "socket: [\n", 1, "bad-yaml.yaml"},
+	}
+	for _, c := range cases {
+		path := writeFile(t, dir, c.name+".yaml", c.yaml)
+		cmd := exec.Command(gvsdBin, "config", "check", path)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		text := errOut.String()
+		if c.code == 0 {
+			text = out.String()
+		}
+		if exitCode(err) != c.code || !strings.Contains(text, c.want) {
+			t.Errorf("%s: exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", c.name, exitCode(err), c.code, out.String(), errOut.String(), c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gvsd.sock")); !os.IsNotExist(err) {
+		t.Errorf("config check created the socket: %v", err)
 	}
 }
