@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -175,12 +176,14 @@ func ofctlCases(t *testing.T, sw ofctlSwitch, file1, file2 string) map[string]st
 		out, code := sw.ofctl(args...)
 		return must(out, code, args...)
 	}
-	for _, m := range []string{"", "table=1", "cookie=0x5/-1", "cookie=0x6/0xff", "tcp", "tcp,tp_dst=80"} {
+	// A cookie without a mask is refused by both (exit 1).
+	for _, m := range []string{"", "table=1", "cookie=0x5/-1", "cookie=0x6/0xff", "cookie=0x5/0", "cookie=0x5", "tcp", "tcp,tp_dst=80"} {
 		args := []string{"dump-aggregate", "br0"}
 		if m != "" {
 			args = append(args, m)
 		}
-		got["aggregate "+m] = xidRE.ReplaceAllString(of(args...), "(xid)")
+		out, code := sw.ofctl(args...)
+		got["aggregate "+m] = fmt.Sprintf("exit %d %s", code, xidRE.ReplaceAllString(out, "(xid)"))
 	}
 	for _, s := range [][]string{{"--sort"}, {"--rsort"}, {"--sort=tp_dst"}, {"--rsort=tp_dst"}, {"--sort=priority", "--rsort=tp_dst"}} {
 		out := of(append([]string{"dump-flows", "--no-stats", "br0"}, s...)...)
@@ -298,8 +301,9 @@ func TestOfctlVerbsMatchOVS(t *testing.T) {
 	gvs := ofctlCases(t, ofctlSwitch{name: "gvsctl", ofctl: gvsRun, appctl: gvsRun}, file1, file2)
 	// What gvs must print whether or not OVS is here to compare with.
 	for k, want := range map[string]string{
-		"aggregate ":                   "NXST_AGGREGATE reply (xid): packet_count=0 byte_count=0 flow_count=6\n",
-		"aggregate cookie=0x6/0xff":    "NXST_AGGREGATE reply (xid): packet_count=0 byte_count=0 flow_count=2\n",
+		"aggregate ":                   "exit 0 NXST_AGGREGATE reply (xid): packet_count=0 byte_count=0 flow_count=6\n",
+		"aggregate cookie=0x6/0xff":    "exit 0 NXST_AGGREGATE reply (xid): packet_count=0 byte_count=0 flow_count=2\n",
+		"aggregate cookie=0x5":         "exit 1 ",
 		"get-frags after set nx-match": "nx-match\n",
 		"vlog/set bogus:dbg ok":        "false",
 		"memory/show shape":            "true",
@@ -495,5 +499,47 @@ func TestConfigCheck(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "gvsd.sock")); !os.IsNotExist(err) {
 		t.Errorf("config check created the socket: %v", err)
+	}
+}
+
+// TestShowPortDown: show BRIDGE says what OVS's show says of a port whose
+// device is missing (config PORT_DOWN, state LINK_DOWN), and once the
+// interface appears, the port comes up with that interface's address.
+func TestShowPortDown(t *testing.T) {
+	needRootCI(t, "creates a veth for a system port")
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skipf("needs ip: %v", err)
+	}
+	d := startOfctlBridge(t)
+	name := fmt.Sprintf("gvsm%d", os.Getpid()%100000)
+	d.ctl("add-port", "br0", name, "type=system", "ofport=9")
+	want := " 9(" + name + "): addr:00:00:00:00:00:00\n     config:     PORT_DOWN\n     state:      LINK_DOWN\n"
+	if got := d.ctl("show", "br0"); !strings.Contains(got, want) {
+		t.Errorf("show br0 with %s missing: no %q in\n%s", name, want, got)
+	}
+	if out, err := exec.Command("ip", "link", "add", name, "type", "veth", "peer", "name", name+"p").CombinedOutput(); err != nil {
+		t.Fatalf("ip link add: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "link", "del", name).Run() })
+	for _, n := range []string{name, name + "p"} {
+		if out, err := exec.Command("ip", "link", "set", n, "up").CombinedOutput(); err != nil {
+			t.Fatalf("ip link set up: %v %s", err, out)
+		}
+	}
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = " 9(" + name + "): addr:" + ifi.HardwareAddr.String() + "\n     config:     0\n     state:      0\n"
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := d.ctl("dump-ports-desc", "br0", name)
+		if strings.Contains(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dump-ports-desc after %s appeared: no %q in\n%s", name, want, got)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the port's state
 	}
 }
