@@ -122,13 +122,15 @@ func (c *cli) readFlowSource(ctx context.Context, name string, fn func(key, vers
 	})
 }
 
-// readFlowLines parses a flow file (blank lines and # comments skipped).
+// readFlowLines parses a flow file as add-flows reads one: blank lines,
+// # comments and the reply headers of a saved dump-flows are skipped.
 func readFlowLines(r io.Reader, fn func(key, version string) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), maxFlowLine)
 	for n := 1; sc.Scan(); n++ {
-		l := strings.TrimSpace(sc.Text())
-		if l == "" || strings.HasPrefix(l, "#") {
+		l, _, _ := strings.Cut(sc.Text(), "#")
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "NXST_FLOW") || strings.HasPrefix(l, "OFPST_FLOW") {
 			continue
 		}
 		if err := diffLine(l, fn); err != nil {

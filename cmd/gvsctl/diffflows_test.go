@@ -25,6 +25,8 @@ func TestDiffFlowsFiles(t *testing.T) {
 		want       string // sorted lines; "" = no difference
 	}{
 		{"same, spelled otherwise", "priority=10,in_port=1,actions=output:2\n", "# comment\n\n in_port=1, priority=10 actions=output:2\n", ""},
+		{"a saved dump", "priority=10,in_port=1,actions=output:2 # trailing comment\n",
+			"NXST_FLOW reply (xid=0x4):\n cookie=0x0, duration=1.5s, table=0, n_packets=3, n_bytes=180, idle_age=1, priority=10,in_port=1 actions=output:2\n", ""},
 		{"actions", "priority=10,ip,actions=drop\n", "priority=10,ip,actions=normal\n",
 			"+priority=10,ip actions=NORMAL\n-priority=10,ip actions=drop"},
 		{"cookie and table", "table=3,cookie=0x1,priority=5,actions=drop\n", "table=3,cookie=0x2,priority=5,actions=drop\n",
