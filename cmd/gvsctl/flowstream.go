@@ -147,7 +147,7 @@ func (c *cli) printSortedDump(ctx context.Context, req *ctlpb.DumpFlowsRequest, 
 			return fmt.Errorf("gvsd sent %d flows for %d lines", len(r.Flows), len(r.Lines))
 		}
 		for i, l := range r.Lines {
-			sf, err := newSortedFlow(l, r.Flows[i], keys)
+			sf, err := newSortedFlow(l, r.Flows[i], keys, c.output == "json")
 			if err != nil {
 				return err
 			}

@@ -47,28 +47,44 @@ func parseSortKey(name string, desc bool) (sortKey, error) {
 	return sortKey{field: f, desc: desc}, nil
 }
 
-// sortedFlow is one dumped flow with what the sort keys compare.
+// sortedFlow is one dumped flow with what the sort keys compare: only
+// the values of the keys' fields are kept, not the parsed flow, so that a
+// sorted dump of a large table costs little more than its text.
 type sortedFlow struct {
 	line     string
-	stats    *ctlpb.FlowStats
+	stats    *ctlpb.FlowStats // kept for -o json only
 	priority uint32
-	match    *flowtable.Match // nil unless a key names a field
+	vals     []sortVal // one per key; zero for a priority key
 }
 
-// newSortedFlow pairs a dump line with its structured flow, parsing the
-// match only when a key needs a field.
-func newSortedFlow(line string, fs *ctlpb.FlowStats, keys []sortKey) (sortedFlow, error) {
-	sf := sortedFlow{line: line, stats: fs, priority: fs.Priority}
-	for _, k := range keys {
+// sortVal is a flow's value of a sort key's field, masked; has is false
+// when the flow does not match on the field.
+type sortVal struct {
+	v   flowtable.Value
+	has bool
+}
+
+// newSortedFlow pairs a dump line with its sort values, parsing the
+// match only when a key names a field; keep holds on to fs.
+func newSortedFlow(line string, fs *ctlpb.FlowStats, keys []sortKey, keep bool) (sortedFlow, error) {
+	sf := sortedFlow{line: line, priority: fs.Priority}
+	if keep {
+		sf.stats = fs
+	}
+	var m *flowtable.Match
+	for i, k := range keys {
 		if k.field == nil {
 			continue
 		}
-		m, err := flowtable.ParseFlowWith(fs.Match, flowtable.CmdDelete, flowtable.ParseOptions{})
-		if err != nil {
-			return sf, fmt.Errorf("reading back dumped flow %q: %w", fs.Match, err)
+		if m == nil {
+			fm, err := flowtable.ParseFlowWith(fs.Match, flowtable.CmdDelete, flowtable.ParseOptions{})
+			if err != nil {
+				return sf, fmt.Errorf("reading back dumped flow %q: %w", fs.Match, err)
+			}
+			m, sf.vals = &fm.Flow.Match, make([]sortVal, len(keys))
 		}
-		sf.match = &m.Flow.Match
-		break
+		v, mask := m.Get(k.field)
+		sf.vals[i] = sortVal{v: v, has: !mask.IsZero()}
 	}
 	return sf, nil
 }
@@ -85,25 +101,23 @@ func sortFlows(flows []sortedFlow, keys []sortKey) {
 }
 
 func compareFlows(a, b *sortedFlow, keys []sortKey) int {
-	for _, k := range keys {
+	for i, k := range keys {
 		var c int
 		if k.field == nil {
 			c = cmpUint(uint64(a.priority), uint64(b.priority))
 		} else {
-			av, am := a.match.Get(k.field)
-			bv, bm := b.match.Get(k.field)
-			aHas, bHas := !am.IsZero(), !bm.IsZero()
-			if aHas != bHas {
-				if aHas {
+			av, bv := a.vals[i], b.vals[i]
+			if av.has != bv.has {
+				if av.has {
 					return -1
 				}
 				return 1
 			}
-			if !aHas {
+			if !av.has {
 				continue
 			}
-			if c = cmpUint(av.Hi, bv.Hi); c == 0 {
-				c = cmpUint(av.Lo, bv.Lo)
+			if c = cmpUint(av.v.Hi, bv.v.Hi); c == 0 {
+				c = cmpUint(av.v.Lo, bv.v.Lo)
 			}
 		}
 		if c != 0 {

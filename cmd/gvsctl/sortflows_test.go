@@ -42,7 +42,7 @@ func TestSortKeys(t *testing.T) {
 		var sfs []sortedFlow
 		for i, f := range flows {
 			fs := &ctlpb.FlowStats{Match: f.match, Priority: uint32(priorityOf(f.match))}
-			sf, err := newSortedFlow(string(rune('0'+i)), fs, keys)
+			sf, err := newSortedFlow(string(rune('0'+i)), fs, keys, false)
 			if err != nil {
 				t.Fatal(err)
 			}
