@@ -35,30 +35,7 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			return nil
 		}}
 	trace := c.traceCmd()
-	drops := &cobra.Command{Use: "drops [BRIDGE]", Aliases: []string{"drops/show"}, Short: "Packets dropped, by reason", Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			req := &ctlpb.DropsRequest{}
-			if len(args) == 1 {
-				req.Bridge = args[0]
-			}
-			r, err := c.dp.Drops(ctx(cmd), req)
-			if err != nil || c.json(r) {
-				return err
-			}
-			for _, b := range r.Bridges {
-				fmt.Fprintf(c.out, "%s:\n", b.Bridge)
-				var names []string
-				for n := range b.Reasons {
-					names = append(names, n)
-				}
-				sort.Strings(names)
-				for _, n := range names {
-					fmt.Fprintf(c.out, "  %-14s %d\n", n, b.Reasons[n])
-				}
-				fmt.Fprintf(c.out, "  %-14s %d\n", "malformed", b.Malformed)
-			}
-			return nil
-		}}
+	drops := c.dropsCmd()
 	capture := c.captureCmd()
 	dumpCT := &cobra.Command{Use: "dump-conntrack [zone=N]", Aliases: []string{"dpctl/dump-conntrack"}, Short: "List connection-tracking entries", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -97,6 +74,35 @@ func (c *cli) appctlCmds() []*cobra.Command {
 		x.GroupID = "appctl"
 	}
 	return cmds
+}
+
+// dropsCmd prints the packets each bridge dropped, by reason.
+func (c *cli) dropsCmd() *cobra.Command {
+	drops := &cobra.Command{Use: "drops [BRIDGE]", Aliases: []string{"drops/show"}, Short: "Packets dropped, by reason", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ctlpb.DropsRequest{}
+			if len(args) == 1 {
+				req.Bridge = args[0]
+			}
+			r, err := c.dp.Drops(ctx(cmd), req)
+			if err != nil || c.json(r) {
+				return err
+			}
+			for _, b := range r.Bridges {
+				fmt.Fprintf(c.out, "%s:\n", b.Bridge)
+				var names []string
+				for n := range b.Reasons {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				for _, n := range names {
+					fmt.Fprintf(c.out, "  %-14s %d\n", n, b.Reasons[n])
+				}
+				fmt.Fprintf(c.out, "  %-14s %d\n", "malformed", b.Malformed)
+			}
+			return nil
+		}}
+	return drops
 }
 
 // ctZoneArg parses the optional "zone=N" argument of the conntrack commands.
