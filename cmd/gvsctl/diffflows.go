@@ -17,8 +17,8 @@ import (
 
 func (c *cli) diffFlowsCmd() *cobra.Command {
 	return &cobra.Command{Use: "diff-flows SOURCE1 SOURCE2", Short: "Print the flows in which two bridges or flow files differ (ovs-ofctl diff-flows)",
-		Long: `Each SOURCE is a bridge or a flow file: a name starting with / or . is a file,
-one containing ':' a bridge, anything else a file if one exists by that name.
+		Long: `Each SOURCE is a bridge or a flow file (a saved dump-flows too): a name starting
+with / or . is a file, anything else a file if one exists by that name, else a bridge.
 A flow only in SOURCE1 is printed after '-', one only in SOURCE2 after '+'; a
 flow in both with other actions, cookie or timeouts is printed as both. The
 exit status is 2 when the sources differ, 0 when they do not.`,
@@ -86,7 +86,7 @@ func isFlowFile(name string) bool {
 	case strings.HasPrefix(name, "/"), strings.HasPrefix(name, "."):
 		return true
 	case strings.Contains(name, ":"):
-		return false
+		return false // a connection in ovs-ofctl: refused by readFlowSource
 	}
 	_, err := os.Stat(name)
 	return err == nil
@@ -107,7 +107,11 @@ func (c *cli) readFlowSource(ctx context.Context, name string, fn func(key, vers
 		}
 		return nil
 	}
-	bridge, _ := strings.CutPrefix(name, "unix:") // ovs-ofctl's switch spelling; gvsctl has one socket
+	bridge := name
+	if strings.Contains(name, ":") {
+		// ovs-ofctl's OpenFlow connection spellings (unix:PATH, tcp:IP:PORT).
+		return fmt.Errorf("%s: gvsctl names a bridge (on --socket) or a flow file, not an OpenFlow connection", name)
+	}
 	st, err := c.fl.StreamDumpFlows(ctx, &ctlpb.DumpFlowsRequest{Bridge: bridge, NoStats: true, LinesOnly: true})
 	if err != nil {
 		return err
