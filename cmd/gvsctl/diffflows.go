@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,20 +40,29 @@ exit status is 2 when the sources differ, 0 when they do not.`,
 }
 
 // diffFlows writes the differences between sources a and b to w and
-// reports whether there were any. Only a's flows are held (as a key and a
-// version string each); b's are compared as they are read.
+// reports whether there were any. Of a, only a 128-bit hash of each
+// flow's key and its version (shared between flows with the same one) are
+// held; b's flows are compared as they are read, and a is read a second
+// time for the text of the flows only a has.
 func (c *cli) diffFlows(ctx context.Context, a, b string, w io.Writer) (bool, error) {
-	old := map[string]string{}
+	old := map[flowHash]string{}
+	versions := map[string]string{} // interned: most flows share a few actions
 	err := c.readFlowSource(ctx, a, func(key, version string) error {
-		old[key] = version
+		v, ok := versions[version]
+		if !ok {
+			versions[version], v = version, version
+		}
+		old[hashKey(key)] = v
 		return nil
 	})
 	if err != nil {
 		return false, err
 	}
+	versions = nil
 	differ := false
 	err = c.readFlowSource(ctx, b, func(key, version string) error {
-		v, ok := old[key]
+		h := hashKey(key)
+		v, ok := old[h]
 		switch {
 		case !ok:
 			fmt.Fprintf(w, "+%s%s\n", key, version)
@@ -62,22 +71,38 @@ func (c *cli) diffFlows(ctx context.Context, a, b string, w io.Writer) (bool, er
 			fmt.Fprintf(w, "-%s%s\n+%s%s\n", key, v, key, version)
 			differ = true
 		}
-		delete(old, key)
+		delete(old, h)
 		return nil
 	})
-	if err != nil {
-		return false, err
+	if err != nil || len(old) == 0 {
+		return differ, err
 	}
-	gone := make([]string, 0, len(old))
-	for k := range old {
-		gone = append(gone, k)
+	// The flows left are only in a: read it again for their text.
+	err = c.readFlowSource(ctx, a, func(key, _ string) error {
+		h := hashKey(key)
+		if v, ok := old[h]; ok {
+			fmt.Fprintf(w, "-%s%s\n", key, v)
+			delete(old, h)
+		}
+		return nil
+	})
+	if err == nil && len(old) > 0 {
+		err = fmt.Errorf("%s changed while it was compared: %d of its flows went before they could be printed", a, len(old))
 	}
-	sort.Strings(gone)
-	for _, k := range gone {
-		fmt.Fprintf(w, "-%s%s\n", k, old[k])
-		differ = true
-	}
-	return differ, nil
+	return true, err
+}
+
+// flowHash identifies a flow's key (table, priority, match) in diffFlows.
+type flowHash [16]byte
+
+// hashKey is key's 128-bit FNV-1a hash: two keys of a million flows meet
+// with a chance of about 1e-27.
+func hashKey(key string) flowHash {
+	h := fnv.New128a()
+	io.WriteString(h, key)
+	var out flowHash
+	h.Sum(out[:0])
+	return out
 }
 
 // isFlowFile tells a file source from a bridge as ovs-ofctl does.
