@@ -130,9 +130,9 @@ func (s *Server) Capture(r *ctlpb.CaptureRequest, stream ctlpb.Datapath_CaptureS
 	}}
 	p.AddTap(tap)
 	defer p.RemoveTap(tap)
-	// The request is valid: headers tell the client so before any frame,
-	// and it writes its pcap file header only then.
-	if err := stream.SendHeader(metadata.MD{}); err != nil {
+	// Tells the client the capture is attached: it checks this before
+	// it writes a pcap header.
+	if err := stream.SendHeader(metadata.Pairs("gvs-capture", "attached")); err != nil {
 		return err
 	}
 	sent := uint32(0)

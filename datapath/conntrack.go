@@ -145,9 +145,10 @@ func (w *Worker) traceRecircs(rcs []recirc) string {
 		key := rc.key
 		zone := ctZone(&rc.ct, &key)
 		key.ClearCT()
-		key.Set(fCTState, u64(packet.CTNew|packet.CTTrk))
+		st, how := w.nextTraceCT()
+		key.Set(fCTState, u64(st))
 		key.Set(fCTZone, u64(uint64(zone)))
-		fmt.Fprintf(&b, "\nct(table=%d) is not run by a trace: resuming with default ct_state=+new+trk zone=%d\n", rc.table, zone)
+		fmt.Fprintf(&b, "\nct(table=%d) is not run by a trace: resuming with %s ct_state=%s zone=%d\n", rc.table, how, ctStateString(st), zone)
 		x.reset(&key, rc.bridge, 0, w.Now())
 		x.dryRun = true
 		x.trace = newTracer(&key, rc.table)

@@ -35,6 +35,9 @@ type Worker struct {
 	// Trace, when set, receives an ofproto/trace style explanation of every
 	// packet processed (allocates; for debugging and gvsd replay --trace).
 	Trace func(text string)
+	// ctNext is what successive ct() traversals of a dry-run trace report
+	// (TraceKeyCT: ofproto/trace --ct-next), consumed from the front.
+	ctNext []uint64
 }
 
 type queued struct {

@@ -245,6 +245,12 @@ func (s *Switch) PacketOut(bridge, inPort string, frames [][]byte) error {
 // or, without a frame, with the packet a flow match describes; nothing is
 // sent and no state changes.
 func (s *Switch) Trace(bridge, inPort string, frame []byte, flow string) (string, error) {
+	return s.TraceCT(bridge, inPort, frame, flow, nil)
+}
+
+// TraceCT is Trace with the ct_state each resumed ct() reports in turn
+// (ofproto/trace --ct-next; +new+trk after the list).
+func (s *Switch) TraceCT(bridge, inPort string, frame []byte, flow string, ctNext []uint64) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.Bridge(bridge)
@@ -256,11 +262,11 @@ func (s *Switch) Trace(bridge, inPort string, frame []byte, flow string) (string
 		if err != nil {
 			return "", err
 		}
-		return s.w.TraceFrame(p, frame), nil
+		return s.w.TraceFrameCT(p, frame, ctNext), nil
 	}
 	m, err := flowtable.ParseFlowWith(flow, flowtable.CmdDelete, flowtable.ParseOptions{Ports: b.ResolvePort})
 	if err != nil {
 		return "", errorf(ErrInvalid, "%v", err)
 	}
-	return s.w.TraceKey(b, &m.Flow.Match.Value), nil
+	return s.w.TraceKeyCT(b, &m.Flow.Match.Value, ctNext), nil
 }

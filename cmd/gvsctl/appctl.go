@@ -1,19 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/spf13/cobra"
 
 	"github.com/gvs-project/gvs/ctl/ctlpb"
@@ -41,35 +34,50 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			fmt.Fprintln(c.out, "table successfully flushed")
 			return nil
 		}}
-	var packet string
-	trace := &cobra.Command{Use: "trace BRIDGE FLOW | trace BRIDGE in_port=PORT HEX", Aliases: []string{"ofproto/trace"},
-		Short: "Explain what the pipeline does with a packet (ovs-appctl ofproto/trace)", Args: cobra.RangeArgs(2, 3),
+	trace := c.traceCmd()
+	drops := c.dropsCmd()
+	capture := c.captureCmd()
+	dumpCT := &cobra.Command{Use: "dump-conntrack [zone=N]", Aliases: []string{"dpctl/dump-conntrack"}, Short: "List connection-tracking entries", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := &ctlpb.TraceRequest{Bridge: args[0]}
-			if len(args) == 3 { // ovs-appctl's order: BRIDGE in_port=PORT PACKET
-				packet = args[2]
+			zone, err := ctZoneArg(args)
+			if err != nil {
+				return err
 			}
-			if packet != "" {
-				in, ok := strings.CutPrefix(args[1], "in_port=")
-				if !ok {
-					return fmt.Errorf("with --packet, the second argument must be in_port=PORT")
-				}
-				f, err := parseHex(packet)
-				if err != nil {
-					return err
-				}
-				req.InPort, req.Frame = in, f
-			} else {
-				req.Flow = args[1]
+			st, err := ctlpb.NewConntrackClient(c.conn).StreamDumpConntrack(ctx(cmd), &ctlpb.DumpConntrackRequest{Zone: zone})
+			if err != nil {
+				return err
 			}
-			r, err := c.dp.Trace(ctx(cmd), req)
+			// Printed as it arrives: a table of any size goes through.
+			return recvEach(st.Recv, func(r *ctlpb.DumpConntrackResponse) error {
+				if c.json(r) {
+					return nil
+				}
+				_, err := io.WriteString(c.out, r.Text)
+				return err
+			})
+		}}
+	flushCT := &cobra.Command{Use: "flush-conntrack [zone=N]", Aliases: []string{"dpctl/flush-conntrack"}, Short: "Delete connection-tracking entries", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			zone, err := ctZoneArg(args)
+			if err != nil {
+				return err
+			}
+			r, err := ctlpb.NewConntrackClient(c.conn).FlushConntrack(ctx(cmd), &ctlpb.FlushConntrackRequest{Zone: zone})
 			if err != nil || c.json(r) {
 				return err
 			}
-			fmt.Fprint(c.out, r.Text)
 			return nil
 		}}
-	trace.Flags().StringVar(&packet, "packet", "", "trace this frame (hex) instead of a flow")
+	cmds := []*cobra.Command{fdbShow, fdbFlush, trace, drops, capture, dumpCT, flushCT}
+	cmds = append(cmds, c.daemonCmds()...)
+	for _, x := range cmds {
+		x.GroupID = "appctl"
+	}
+	return cmds
+}
+
+// dropsCmd prints the packets each bridge dropped, by reason.
+func (c *cli) dropsCmd() *cobra.Command {
 	drops := &cobra.Command{Use: "drops [BRIDGE]", Aliases: []string{"drops/show"}, Short: "Packets dropped, by reason", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &ctlpb.DropsRequest{}
@@ -94,99 +102,7 @@ func (c *cli) appctlCmds() []*cobra.Command {
 			}
 			return nil
 		}}
-	var count uint32
-	var write, dir string
-	capture := &cobra.Command{Use: "capture BRIDGE PORT [-c N] [-w FILE]", Short: "Capture a port's frames as pcap (stdout by default: | tcpdump -r -)", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := c.dp.Capture(ctx(cmd), &ctlpb.CaptureRequest{Bridge: args[0], Port: args[1], Count: count, Direction: dir})
-			if err != nil {
-				return err
-			}
-			// gvsd sends headers once it accepts the capture: only then
-			// write a pcap header (and create -w's file).
-			if md, err := st.Header(); err != nil || md == nil {
-				if _, rerr := st.Recv(); err == nil && rerr != io.EOF {
-					err = rerr
-				}
-				return err
-			}
-			var out io.Writer = os.Stdout
-			if write != "" && write != "-" {
-				f, err := os.Create(write)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				out = f
-			}
-			bw := bufio.NewWriter(out)
-			defer bw.Flush()
-			w := pcapgo.NewWriter(bw)
-			if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-				return err
-			}
-			bw.Flush()
-			for {
-				f, err := st.Recv()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				ci := gopacket.CaptureInfo{Timestamp: time.Unix(0, f.UnixNanos), CaptureLength: len(f.Data), Length: len(f.Data)}
-				if err := w.WritePacket(ci, f.Data); err != nil {
-					return err
-				}
-				bw.Flush()
-			}
-		}}
-	capture.Flags().Uint32VarP(&count, "count", "c", 0, "stop after N frames")
-	capture.Flags().StringVarP(&write, "write", "w", "", "write the pcap to FILE instead of stdout")
-	capture.Flags().StringVar(&dir, "direction", "both", "rx, tx or both")
-	dumpCT := &cobra.Command{Use: "dump-conntrack [zone=N]", Aliases: []string{"dpctl/dump-conntrack"}, Short: "List connection-tracking entries", Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			zone, err := ctZoneArg(args)
-			if err != nil {
-				return err
-			}
-			st, err := ctlpb.NewConntrackClient(c.conn).StreamDumpConntrack(ctx(cmd), &ctlpb.DumpConntrackRequest{Zone: zone})
-			if err != nil {
-				return err
-			}
-			for {
-				// Printed as it arrives: a table of any size goes through.
-				r, err := st.Recv()
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				if !c.json(r) {
-					if _, err := io.WriteString(c.out, r.Text); err != nil {
-						return err
-					}
-				}
-			}
-		}}
-	flushCT := &cobra.Command{Use: "flush-conntrack [zone=N]", Aliases: []string{"dpctl/flush-conntrack"}, Short: "Delete connection-tracking entries", Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			zone, err := ctZoneArg(args)
-			if err != nil {
-				return err
-			}
-			r, err := ctlpb.NewConntrackClient(c.conn).FlushConntrack(ctx(cmd), &ctlpb.FlushConntrackRequest{Zone: zone})
-			if err != nil || c.json(r) {
-				return err
-			}
-			return nil
-		}}
-	cmds := []*cobra.Command{fdbShow, fdbFlush, trace, drops, capture, dumpCT, flushCT}
-	for _, x := range cmds {
-		x.GroupID = "appctl"
-	}
-	return cmds
+	return drops
 }
 
 // ctZoneArg parses the optional "zone=N" argument of the conntrack commands.

@@ -132,6 +132,69 @@ func (c *cli) printFlowDump(ctx context.Context, req *ctlpb.DumpFlowsRequest, he
 	return w.Flush()
 }
 
+// printSortedDump is printFlowDump for dump-flows --sort/--rsort: the
+// whole dump is held (as OVS does) and printed in keys' order once it has
+// arrived.
+func (c *cli) printSortedDump(ctx context.Context, req *ctlpb.DumpFlowsRequest, header bool, keys []sortKey) error {
+	req.LinesOnly = false // the structured flows carry the sort keys
+	st, err := c.fl.StreamDumpFlows(ctx, req)
+	if err != nil {
+		return err
+	}
+	var flows []sortedFlow
+	err = recvEach(st.Recv, func(r *ctlpb.DumpFlowsResponse) error {
+		if len(r.Flows) != len(r.Lines) {
+			return fmt.Errorf("gvsd sent %d flows for %d lines", len(r.Flows), len(r.Lines))
+		}
+		for i, l := range r.Lines {
+			sf, err := newSortedFlow(l, r.Flows[i], keys, c.output == "json")
+			if err != nil {
+				return err
+			}
+			flows = append(flows, sf)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sortFlows(flows, keys)
+	w := bufio.NewWriterSize(c.out, 64<<10)
+	if c.output == "json" {
+		all := &ctlpb.DumpFlowsResponse{}
+		for _, f := range flows {
+			all.Lines, all.Flows = append(all.Lines, f.line), append(all.Flows, f.stats)
+		}
+		c.json(all)
+		return nil
+	}
+	if header {
+		dumpHeader(w, req.Openflow13)
+	}
+	for _, f := range flows {
+		w.WriteString(f.line)
+		w.WriteByte('\n')
+	}
+	return w.Flush()
+}
+
+// recvEach calls fn with each message recv returns until the stream ends
+// (nil) or fails, or fn does (that error).
+func recvEach[T any](recv func() (*T, error), fn func(*T) error) error {
+	for {
+		m, err := recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+}
+
 // dumpHeader prints the reply header ovs-ofctl prints when not on a
 // terminal.
 func dumpHeader(w io.Writer, of13 bool) {

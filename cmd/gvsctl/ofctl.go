@@ -12,8 +12,7 @@ import (
 )
 
 func (c *cli) ofctlCmds() []*cobra.Command {
-	var strict, noStats, names bool
-	var proto string
+	var strict bool
 	addFlow := &cobra.Command{Use: "add-flow BRIDGE FLOW", Short: "Add a flow", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := c.fl.ModFlows(ctx(cmd), &ctlpb.ModFlowsRequest{Bridge: args[0], Flows: []string{args[1]}, Command: "add"})
@@ -45,21 +44,7 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 				return &ctlpb.ReplaceFlowsRequest{Bridge: args[0], Flows: lines}
 			})
 		}}
-	dumpFlows := &cobra.Command{Use: "dump-flows BRIDGE [MATCH]", Short: "Print flows as ovs-ofctl dump-flows does", Args: cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			of13, err := parseProto(proto)
-			if err != nil {
-				return err
-			}
-			req := &ctlpb.DumpFlowsRequest{Bridge: args[0], NoStats: noStats, Openflow13: of13, Names: names}
-			if len(args) == 2 {
-				req.Match = args[1]
-			}
-			return c.printFlowDump(ctx(cmd), req, !noStats && !names)
-		}}
-	dumpFlows.Flags().BoolVar(&noStats, "no-stats", false, "omit cookie (when 0), duration and counters")
-	dumpFlows.Flags().BoolVar(&names, "names", false, "print port names instead of numbers")
-	dumpFlows.Flags().StringVarP(&proto, "protocols", "O", "", "print as this OpenFlow version does (OpenFlow10 default, OpenFlow13)")
+	dumpFlows := c.dumpFlowsCmd()
 	for _, x := range []*cobra.Command{modFlows, delFlows} {
 		x.Flags().BoolVar(&strict, "strict", false, "match priority and every field exactly")
 	}
@@ -85,6 +70,48 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 			fmt.Fprint(c.out, r.Text)
 			return nil
 		}}
+	packetOut := c.packetOutCmd()
+	cmds := []*cobra.Command{addFlow, addFlows, modFlows, delFlows, replaceFlows, dumpFlows, dumpTables, dumpPorts, packetOut}
+	cmds = append(cmds, c.ofctlShowCmds()...)
+	cmds = append(cmds, c.diffFlowsCmd())
+	for _, x := range cmds {
+		x.GroupID = "ofctl"
+	}
+	return cmds
+}
+
+// dumpFlowsCmd is ovs-ofctl dump-flows, with --sort and --rsort.
+func (c *cli) dumpFlowsCmd() *cobra.Command {
+	var noStats, names bool
+	var proto string
+	var sortKeys []sortKey
+	dumpFlows := &cobra.Command{Use: "dump-flows BRIDGE [MATCH]", Short: "Print flows as ovs-ofctl dump-flows does", Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			of13, err := parseProto(proto)
+			if err != nil {
+				return err
+			}
+			req := &ctlpb.DumpFlowsRequest{Bridge: args[0], NoStats: noStats, Openflow13: of13, Names: names}
+			if len(args) == 2 {
+				req.Match = args[1]
+			}
+			if len(sortKeys) > 0 {
+				return c.printSortedDump(ctx(cmd), req, !noStats && !names, sortKeys)
+			}
+			return c.printFlowDump(ctx(cmd), req, !noStats && !names)
+		}}
+	dumpFlows.Flags().Var(sortFlag{keys: &sortKeys}, "sort", "sort by `field` ascending (priority when omitted; repeat for more keys)")
+	dumpFlows.Flags().Var(sortFlag{keys: &sortKeys, desc: true}, "rsort", "sort by `field` descending (priority when omitted)")
+	dumpFlows.Flags().Lookup("sort").NoOptDefVal = "priority"
+	dumpFlows.Flags().Lookup("rsort").NoOptDefVal = "priority"
+	dumpFlows.Flags().BoolVar(&noStats, "no-stats", false, "omit cookie (when 0), duration and counters")
+	dumpFlows.Flags().BoolVar(&names, "names", false, "print port names instead of numbers")
+	dumpFlows.Flags().StringVarP(&proto, "protocols", "O", "", "print as this OpenFlow version does (OpenFlow10 default, OpenFlow13)")
+	return dumpFlows
+}
+
+// packetOutCmd is ovs-ofctl packet-out, with frames from a pcap file too.
+func (c *cli) packetOutCmd() *cobra.Command {
 	var pcapFile string
 	packetOut := &cobra.Command{Use: "packet-out BRIDGE in_port=PORT [HEX] [--pcap FILE]", Short: "Inject frames as if received on a port", Args: cobra.RangeArgs(2, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -116,11 +143,7 @@ func (c *cli) ofctlCmds() []*cobra.Command {
 			return err
 		}}
 	packetOut.Flags().StringVar(&pcapFile, "pcap", "", "inject every frame of this pcap file")
-	cmds := []*cobra.Command{addFlow, addFlows, modFlows, delFlows, replaceFlows, dumpFlows, dumpTables, dumpPorts, packetOut}
-	for _, x := range cmds {
-		x.GroupID = "ofctl"
-	}
-	return cmds
+	return packetOut
 }
 
 func parseProto(p string) (bool, error) {

@@ -14,8 +14,11 @@ import (
 
 func (c *cli) vsctlCmds() []*cobra.Command {
 	var mayExist, ifExists bool
-	show := &cobra.Command{Use: "show", Short: "Show bridges and ports (ovs-vsctl show)", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+	show := &cobra.Command{Use: "show [BRIDGE]", Short: "Show bridges and ports (ovs-vsctl show; with BRIDGE, ovs-ofctl show)", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return c.ofctlShow(ctx(cmd), args[0]) // ofctlshow.go
+			}
 			r, err := c.sw.ListBridges(ctx(cmd), &ctlpb.ListBridgesRequest{})
 			if err != nil || c.json(r) {
 				return err

@@ -43,6 +43,7 @@ func newLogger(lc config.LogConfig) (*zap.Logger, error) {
 	zc.Level = zap.NewAtomicLevelAt(level)
 	zc.Sampling = nil
 	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	ctl.RegisterLogLevel(zc.Level) // vlog/set changes it at run time
 	return zc.Build()
 }
 
@@ -115,7 +116,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	srv := ctl.NewServer(sw, log)
 	go expireFlows(ctx, sw, log)
 	if cfg.Metrics != "" {
-		closeMetrics, err := serveMetrics(cfg.Metrics, dp, log)
+		closeMetrics, err := serveMetrics(cfg.Metrics, dp, srv, log)
 		if err != nil {
 			return err
 		}
@@ -135,7 +136,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 
 // serveMetrics serves Prometheus metrics on addr until the returned
 // function is called.
-func serveMetrics(addr string, dp *datapath.Datapath, log *zap.Logger) (func() error, error) {
+func serveMetrics(addr string, dp *datapath.Datapath, srv *ctl.Server, log *zap.Logger) (func() error, error) {
 	ml, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics listener: %w", err)
@@ -144,6 +145,7 @@ func serveMetrics(addr string, dp *datapath.Datapath, log *zap.Logger) (func() e
 	reg.MustRegister(ctl.NewCollector(dp), ctl.NewConntrackCollector(dp), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", srv.Healthz) // 200 "ok" while the control core serves
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ml)
 	log.Info("metrics", zap.String("address", ml.Addr().String()))

@@ -56,5 +56,6 @@ func newConfigCmd() *cobra.Command {
 			return err
 		},
 	})
+	cmd.AddCommand(newConfigCheckCmd()) // configcheck.go
 	return cmd
 }

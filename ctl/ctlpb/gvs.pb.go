@@ -2982,6 +2982,893 @@ func (x *VsctlResponse) GetExitStatus() uint32 {
 	return 0
 }
 
+type DumpAggregateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bridge        string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	Match         string                 `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"` // as DumpFlowsRequest.match
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpAggregateRequest) Reset() {
+	*x = DumpAggregateRequest{}
+	mi := &file_gvs_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpAggregateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpAggregateRequest) ProtoMessage() {}
+
+func (x *DumpAggregateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpAggregateRequest.ProtoReflect.Descriptor instead.
+func (*DumpAggregateRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *DumpAggregateRequest) GetBridge() string {
+	if x != nil {
+		return x.Bridge
+	}
+	return ""
+}
+
+func (x *DumpAggregateRequest) GetMatch() string {
+	if x != nil {
+		return x.Match
+	}
+	return ""
+}
+
+type DumpAggregateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PacketCount   uint64                 `protobuf:"varint,1,opt,name=packet_count,json=packetCount,proto3" json:"packet_count,omitempty"`
+	ByteCount     uint64                 `protobuf:"varint,2,opt,name=byte_count,json=byteCount,proto3" json:"byte_count,omitempty"`
+	FlowCount     uint64                 `protobuf:"varint,3,opt,name=flow_count,json=flowCount,proto3" json:"flow_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpAggregateResponse) Reset() {
+	*x = DumpAggregateResponse{}
+	mi := &file_gvs_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpAggregateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpAggregateResponse) ProtoMessage() {}
+
+func (x *DumpAggregateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpAggregateResponse.ProtoReflect.Descriptor instead.
+func (*DumpAggregateResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *DumpAggregateResponse) GetPacketCount() uint64 {
+	if x != nil {
+		return x.PacketCount
+	}
+	return 0
+}
+
+func (x *DumpAggregateResponse) GetByteCount() uint64 {
+	if x != nil {
+		return x.ByteCount
+	}
+	return 0
+}
+
+func (x *DumpAggregateResponse) GetFlowCount() uint64 {
+	if x != nil {
+		return x.FlowCount
+	}
+	return 0
+}
+
+type PortsDescRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bridge        string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	Port          string                 `protobuf:"bytes,2,opt,name=port,proto3" json:"port,omitempty"` // name or number; "" = every port
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PortsDescRequest) Reset() {
+	*x = PortsDescRequest{}
+	mi := &file_gvs_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PortsDescRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PortsDescRequest) ProtoMessage() {}
+
+func (x *PortsDescRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PortsDescRequest.ProtoReflect.Descriptor instead.
+func (*PortsDescRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *PortsDescRequest) GetBridge() string {
+	if x != nil {
+		return x.Bridge
+	}
+	return ""
+}
+
+func (x *PortsDescRequest) GetPort() string {
+	if x != nil {
+		return x.Port
+	}
+	return ""
+}
+
+type PortsDescResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ports []*PortDesc            `protobuf:"bytes,1,rep,name=ports,proto3" json:"ports,omitempty"`
+	// The ports in ovs-ofctl show / dump-ports-desc's shape.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PortsDescResponse) Reset() {
+	*x = PortsDescResponse{}
+	mi := &file_gvs_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PortsDescResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PortsDescResponse) ProtoMessage() {}
+
+func (x *PortsDescResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PortsDescResponse.ProtoReflect.Descriptor instead.
+func (*PortsDescResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *PortsDescResponse) GetPorts() []*PortDesc {
+	if x != nil {
+		return x.Ports
+	}
+	return nil
+}
+
+func (x *PortsDescResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type PortDesc struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Ofport        string                 `protobuf:"bytes,2,opt,name=ofport,proto3" json:"ofport,omitempty"`                      // a number, or LOCAL
+	Addr          string                 `protobuf:"bytes,3,opt,name=addr,proto3" json:"addr,omitempty"`                          // the host interface's MAC, 00:00:00:00:00:00 without one
+	PortDown      bool                   `protobuf:"varint,4,opt,name=port_down,json=portDown,proto3" json:"port_down,omitempty"` // OpenFlow config PORT_DOWN: the device cannot be used
+	LinkDown      bool                   `protobuf:"varint,5,opt,name=link_down,json=linkDown,proto3" json:"link_down,omitempty"` // OpenFlow state LINK_DOWN: the port does not forward
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PortDesc) Reset() {
+	*x = PortDesc{}
+	mi := &file_gvs_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PortDesc) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PortDesc) ProtoMessage() {}
+
+func (x *PortDesc) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PortDesc.ProtoReflect.Descriptor instead.
+func (*PortDesc) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *PortDesc) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PortDesc) GetOfport() string {
+	if x != nil {
+		return x.Ofport
+	}
+	return ""
+}
+
+func (x *PortDesc) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *PortDesc) GetPortDown() bool {
+	if x != nil {
+		return x.PortDown
+	}
+	return false
+}
+
+func (x *PortDesc) GetLinkDown() bool {
+	if x != nil {
+		return x.LinkDown
+	}
+	return false
+}
+
+type SetFragsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bridge        string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	Mode          string                 `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"` // normal, drop or nx-match
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetFragsRequest) Reset() {
+	*x = SetFragsRequest{}
+	mi := &file_gvs_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetFragsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetFragsRequest) ProtoMessage() {}
+
+func (x *SetFragsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetFragsRequest.ProtoReflect.Descriptor instead.
+func (*SetFragsRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *SetFragsRequest) GetBridge() string {
+	if x != nil {
+		return x.Bridge
+	}
+	return ""
+}
+
+func (x *SetFragsRequest) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+type SetFragsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetFragsResponse) Reset() {
+	*x = SetFragsResponse{}
+	mi := &file_gvs_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetFragsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetFragsResponse) ProtoMessage() {}
+
+func (x *SetFragsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetFragsResponse.ProtoReflect.Descriptor instead.
+func (*SetFragsResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{58}
+}
+
+type GetFragsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bridge        string                 `protobuf:"bytes,1,opt,name=bridge,proto3" json:"bridge,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFragsRequest) Reset() {
+	*x = GetFragsRequest{}
+	mi := &file_gvs_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragsRequest) ProtoMessage() {}
+
+func (x *GetFragsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragsRequest.ProtoReflect.Descriptor instead.
+func (*GetFragsRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *GetFragsRequest) GetBridge() string {
+	if x != nil {
+		return x.Bridge
+	}
+	return ""
+}
+
+type GetFragsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mode          string                 `protobuf:"bytes,1,opt,name=mode,proto3" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFragsResponse) Reset() {
+	*x = GetFragsResponse{}
+	mi := &file_gvs_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFragsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFragsResponse) ProtoMessage() {}
+
+func (x *GetFragsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFragsResponse.ProtoReflect.Descriptor instead.
+func (*GetFragsResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *GetFragsResponse) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+// TraceCTRequest is a trace in which successive ct() traversals report
+// the given ct_state bits (ofproto/trace --ct-next), the first ct() the
+// first entry; traversals past the list report +new+trk, the default.
+type TraceCTRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Trace         *TraceRequest          `protobuf:"bytes,1,opt,name=trace,proto3" json:"trace,omitempty"`
+	CtNext        []uint32               `protobuf:"varint,2,rep,packed,name=ct_next,json=ctNext,proto3" json:"ct_next,omitempty"` // ct_state bits (new=0x01, est=0x02, ... trk=0x20)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TraceCTRequest) Reset() {
+	*x = TraceCTRequest{}
+	mi := &file_gvs_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TraceCTRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TraceCTRequest) ProtoMessage() {}
+
+func (x *TraceCTRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TraceCTRequest.ProtoReflect.Descriptor instead.
+func (*TraceCTRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *TraceCTRequest) GetTrace() *TraceRequest {
+	if x != nil {
+		return x.Trace
+	}
+	return nil
+}
+
+func (x *TraceCTRequest) GetCtNext() []uint32 {
+	if x != nil {
+		return x.CtNext
+	}
+	return nil
+}
+
+// SetLogLevelRequest changes gvsd's log level at run time, as ovs-appctl
+// vlog/set does: spec is LEVEL or MODULE:LEVEL (module "ANY" or "gvsd":
+// gvs has one logger).
+type SetLogLevelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Spec          string                 `protobuf:"bytes,1,opt,name=spec,proto3" json:"spec,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLogLevelRequest) Reset() {
+	*x = SetLogLevelRequest{}
+	mi := &file_gvs_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLogLevelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLogLevelRequest) ProtoMessage() {}
+
+func (x *SetLogLevelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLogLevelRequest.ProtoReflect.Descriptor instead.
+func (*SetLogLevelRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *SetLogLevelRequest) GetSpec() string {
+	if x != nil {
+		return x.Spec
+	}
+	return ""
+}
+
+type ListLogLevelsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLogLevelsRequest) Reset() {
+	*x = ListLogLevelsRequest{}
+	mi := &file_gvs_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLogLevelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLogLevelsRequest) ProtoMessage() {}
+
+func (x *ListLogLevelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLogLevelsRequest.ProtoReflect.Descriptor instead.
+func (*ListLogLevelsRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{63}
+}
+
+type LogLevelsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Levels        map[string]string      `protobuf:"bytes,1,rep,name=levels,proto3" json:"levels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"` // module -> level
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`                                                                               // vlog/list's shape
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogLevelsResponse) Reset() {
+	*x = LogLevelsResponse{}
+	mi := &file_gvs_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogLevelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogLevelsResponse) ProtoMessage() {}
+
+func (x *LogLevelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogLevelsResponse.ProtoReflect.Descriptor instead.
+func (*LogLevelsResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *LogLevelsResponse) GetLevels() map[string]string {
+	if x != nil {
+		return x.Levels
+	}
+	return nil
+}
+
+func (x *LogLevelsResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type CoverageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CoverageRequest) Reset() {
+	*x = CoverageRequest{}
+	mi := &file_gvs_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CoverageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CoverageRequest) ProtoMessage() {}
+
+func (x *CoverageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CoverageRequest.ProtoReflect.Descriptor instead.
+func (*CoverageRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{65}
+}
+
+type CoverageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Counters      []*CoverageCounter     `protobuf:"bytes,1,rep,name=counters,proto3" json:"counters,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"` // coverage/show's shape
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CoverageResponse) Reset() {
+	*x = CoverageResponse{}
+	mi := &file_gvs_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CoverageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CoverageResponse) ProtoMessage() {}
+
+func (x *CoverageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CoverageResponse.ProtoReflect.Descriptor instead.
+func (*CoverageResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *CoverageResponse) GetCounters() []*CoverageCounter {
+	if x != nil {
+		return x.Counters
+	}
+	return nil
+}
+
+func (x *CoverageResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type CoverageCounter struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Total         uint64                 `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CoverageCounter) Reset() {
+	*x = CoverageCounter{}
+	mi := &file_gvs_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CoverageCounter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CoverageCounter) ProtoMessage() {}
+
+func (x *CoverageCounter) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CoverageCounter.ProtoReflect.Descriptor instead.
+func (*CoverageCounter) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *CoverageCounter) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CoverageCounter) GetTotal() uint64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+type MemoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemoryRequest) Reset() {
+	*x = MemoryRequest{}
+	mi := &file_gvs_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemoryRequest) ProtoMessage() {}
+
+func (x *MemoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemoryRequest.ProtoReflect.Descriptor instead.
+func (*MemoryRequest) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{68}
+}
+
+type MemoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Values        map[string]uint64      `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"` // memory/show's shape: name:value ...
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemoryResponse) Reset() {
+	*x = MemoryResponse{}
+	mi := &file_gvs_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemoryResponse) ProtoMessage() {}
+
+func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gvs_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemoryResponse.ProtoReflect.Descriptor instead.
+func (*MemoryResponse) Descriptor() ([]byte, []int) {
+	return file_gvs_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *MemoryResponse) GetValues() map[string]uint64 {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *MemoryResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 var File_gvs_proto protoreflect.FileDescriptor
 
 const file_gvs_proto_rawDesc = "" +
@@ -3200,7 +4087,62 @@ const file_gvs_proto_rawDesc = "" +
 	"\rVsctlResponse\x12\x18\n" +
 	"\aoutputs\x18\x01 \x03(\tR\aoutputs\x12\x1f\n" +
 	"\vexit_status\x18\x02 \x01(\rR\n" +
-	"exitStatus2\x80\x04\n" +
+	"exitStatus\"D\n" +
+	"\x14DumpAggregateRequest\x12\x16\n" +
+	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12\x14\n" +
+	"\x05match\x18\x02 \x01(\tR\x05match\"x\n" +
+	"\x15DumpAggregateResponse\x12!\n" +
+	"\fpacket_count\x18\x01 \x01(\x04R\vpacketCount\x12\x1d\n" +
+	"\n" +
+	"byte_count\x18\x02 \x01(\x04R\tbyteCount\x12\x1d\n" +
+	"\n" +
+	"flow_count\x18\x03 \x01(\x04R\tflowCount\">\n" +
+	"\x10PortsDescRequest\x12\x16\n" +
+	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12\x12\n" +
+	"\x04port\x18\x02 \x01(\tR\x04port\"O\n" +
+	"\x11PortsDescResponse\x12&\n" +
+	"\x05ports\x18\x01 \x03(\v2\x10.gvs.v1.PortDescR\x05ports\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"\x84\x01\n" +
+	"\bPortDesc\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06ofport\x18\x02 \x01(\tR\x06ofport\x12\x12\n" +
+	"\x04addr\x18\x03 \x01(\tR\x04addr\x12\x1b\n" +
+	"\tport_down\x18\x04 \x01(\bR\bportDown\x12\x1b\n" +
+	"\tlink_down\x18\x05 \x01(\bR\blinkDown\"=\n" +
+	"\x0fSetFragsRequest\x12\x16\n" +
+	"\x06bridge\x18\x01 \x01(\tR\x06bridge\x12\x12\n" +
+	"\x04mode\x18\x02 \x01(\tR\x04mode\"\x12\n" +
+	"\x10SetFragsResponse\")\n" +
+	"\x0fGetFragsRequest\x12\x16\n" +
+	"\x06bridge\x18\x01 \x01(\tR\x06bridge\"&\n" +
+	"\x10GetFragsResponse\x12\x12\n" +
+	"\x04mode\x18\x01 \x01(\tR\x04mode\"U\n" +
+	"\x0eTraceCTRequest\x12*\n" +
+	"\x05trace\x18\x01 \x01(\v2\x14.gvs.v1.TraceRequestR\x05trace\x12\x17\n" +
+	"\act_next\x18\x02 \x03(\rR\x06ctNext\"(\n" +
+	"\x12SetLogLevelRequest\x12\x12\n" +
+	"\x04spec\x18\x01 \x01(\tR\x04spec\"\x16\n" +
+	"\x14ListLogLevelsRequest\"\xa1\x01\n" +
+	"\x11LogLevelsResponse\x12=\n" +
+	"\x06levels\x18\x01 \x03(\v2%.gvs.v1.LogLevelsResponse.LevelsEntryR\x06levels\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x1a9\n" +
+	"\vLevelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
+	"\x0fCoverageRequest\"[\n" +
+	"\x10CoverageResponse\x123\n" +
+	"\bcounters\x18\x01 \x03(\v2\x17.gvs.v1.CoverageCounterR\bcounters\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\";\n" +
+	"\x0fCoverageCounter\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x04R\x05total\"\x0f\n" +
+	"\rMemoryRequest\"\x9b\x01\n" +
+	"\x0eMemoryResponse\x12:\n" +
+	"\x06values\x18\x01 \x03(\v2\".gvs.v1.MemoryResponse.ValuesEntryR\x06values\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x1a9\n" +
+	"\vValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x04R\x05value:\x028\x012\x80\x04\n" +
 	"\x06Switch\x12@\n" +
 	"\tAddBridge\x12\x18.gvs.v1.AddBridgeRequest\x1a\x19.gvs.v1.AddBridgeResponse\x12@\n" +
 	"\tDelBridge\x12\x18.gvs.v1.DelBridgeRequest\x1a\x19.gvs.v1.DelBridgeResponse\x12F\n" +
@@ -3209,7 +4151,7 @@ const file_gvs_proto_rawDesc = "" +
 	"\aDelPort\x12\x16.gvs.v1.DelPortRequest\x1a\x17.gvs.v1.DelPortResponse\x12:\n" +
 	"\aSetPort\x12\x16.gvs.v1.SetPortRequest\x1a\x17.gvs.v1.SetPortResponse\x12@\n" +
 	"\tListPorts\x12\x18.gvs.v1.ListPortsRequest\x1a\x19.gvs.v1.ListPortsResponse\x124\n" +
-	"\x05Vsctl\x12\x14.gvs.v1.VsctlRequest\x1a\x15.gvs.v1.VsctlResponse2\xfc\x03\n" +
+	"\x05Vsctl\x12\x14.gvs.v1.VsctlRequest\x1a\x15.gvs.v1.VsctlResponse2\xca\x04\n" +
 	"\x05Flows\x12=\n" +
 	"\bModFlows\x12\x17.gvs.v1.ModFlowsRequest\x1a\x18.gvs.v1.ModFlowsResponse\x12I\n" +
 	"\fReplaceFlows\x12\x1b.gvs.v1.ReplaceFlowsRequest\x1a\x1c.gvs.v1.ReplaceFlowsResponse\x12@\n" +
@@ -3218,7 +4160,8 @@ const file_gvs_proto_rawDesc = "" +
 	"DumpTables\x12\x19.gvs.v1.DumpTablesRequest\x1a\x1a.gvs.v1.DumpTablesResponse\x12E\n" +
 	"\x0eStreamModFlows\x12\x17.gvs.v1.ModFlowsRequest\x1a\x18.gvs.v1.ModFlowsResponse(\x01\x12Q\n" +
 	"\x12StreamReplaceFlows\x12\x1b.gvs.v1.ReplaceFlowsRequest\x1a\x1c.gvs.v1.ReplaceFlowsResponse(\x01\x12H\n" +
-	"\x0fStreamDumpFlows\x12\x18.gvs.v1.DumpFlowsRequest\x1a\x19.gvs.v1.DumpFlowsResponse0\x012\xb1\x03\n" +
+	"\x0fStreamDumpFlows\x12\x18.gvs.v1.DumpFlowsRequest\x1a\x19.gvs.v1.DumpFlowsResponse0\x01\x12L\n" +
+	"\rDumpAggregate\x12\x1c.gvs.v1.DumpAggregateRequest\x1a\x1d.gvs.v1.DumpAggregateResponse2\xb3\a\n" +
 	"\bDatapath\x12@\n" +
 	"\tPacketOut\x12\x18.gvs.v1.PacketOutRequest\x1a\x19.gvs.v1.PacketOutResponse\x124\n" +
 	"\x05Trace\x12\x14.gvs.v1.TraceRequest\x1a\x15.gvs.v1.TraceResponse\x12@\n" +
@@ -3226,7 +4169,15 @@ const file_gvs_proto_rawDesc = "" +
 	"\x05Drops\x12\x14.gvs.v1.DropsRequest\x1a\x15.gvs.v1.DropsResponse\x12:\n" +
 	"\aFDBShow\x12\x16.gvs.v1.FDBShowRequest\x1a\x17.gvs.v1.FDBShowResponse\x12=\n" +
 	"\bFDBFlush\x12\x17.gvs.v1.FDBFlushRequest\x1a\x18.gvs.v1.FDBFlushResponse\x12:\n" +
-	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x012\x80\x02\n" +
+	"\aCapture\x12\x16.gvs.v1.CaptureRequest\x1a\x15.gvs.v1.CapturedFrame0\x01\x12@\n" +
+	"\tPortsDesc\x12\x18.gvs.v1.PortsDescRequest\x1a\x19.gvs.v1.PortsDescResponse\x12=\n" +
+	"\bSetFrags\x12\x17.gvs.v1.SetFragsRequest\x1a\x18.gvs.v1.SetFragsResponse\x12=\n" +
+	"\bGetFrags\x12\x17.gvs.v1.GetFragsRequest\x1a\x18.gvs.v1.GetFragsResponse\x128\n" +
+	"\aTraceCT\x12\x16.gvs.v1.TraceCTRequest\x1a\x15.gvs.v1.TraceResponse\x12D\n" +
+	"\vSetLogLevel\x12\x1a.gvs.v1.SetLogLevelRequest\x1a\x19.gvs.v1.LogLevelsResponse\x12H\n" +
+	"\rListLogLevels\x12\x1c.gvs.v1.ListLogLevelsRequest\x1a\x19.gvs.v1.LogLevelsResponse\x12=\n" +
+	"\bCoverage\x12\x17.gvs.v1.CoverageRequest\x1a\x18.gvs.v1.CoverageResponse\x127\n" +
+	"\x06Memory\x12\x15.gvs.v1.MemoryRequest\x1a\x16.gvs.v1.MemoryResponse2\x80\x02\n" +
 	"\tConntrack\x12L\n" +
 	"\rDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse\x12T\n" +
 	"\x13StreamDumpConntrack\x12\x1c.gvs.v1.DumpConntrackRequest\x1a\x1d.gvs.v1.DumpConntrackResponse0\x01\x12O\n" +
@@ -3244,7 +4195,7 @@ func file_gvs_proto_rawDescGZIP() []byte {
 	return file_gvs_proto_rawDescData
 }
 
-var file_gvs_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_gvs_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_gvs_proto_goTypes = []any{
 	(*AddBridgeRequest)(nil),       // 0: gvs.v1.AddBridgeRequest
 	(*AddBridgeResponse)(nil),      // 1: gvs.v1.AddBridgeResponse
@@ -3298,82 +4249,125 @@ var file_gvs_proto_goTypes = []any{
 	(*VsctlCommand)(nil),           // 49: gvs.v1.VsctlCommand
 	(*VsctlRequest)(nil),           // 50: gvs.v1.VsctlRequest
 	(*VsctlResponse)(nil),          // 51: gvs.v1.VsctlResponse
-	nil,                            // 52: gvs.v1.Port.OptionsEntry
-	nil,                            // 53: gvs.v1.SetPortRequest.OptionsEntry
-	nil,                            // 54: gvs.v1.BridgeDrops.ReasonsEntry
+	(*DumpAggregateRequest)(nil),   // 52: gvs.v1.DumpAggregateRequest
+	(*DumpAggregateResponse)(nil),  // 53: gvs.v1.DumpAggregateResponse
+	(*PortsDescRequest)(nil),       // 54: gvs.v1.PortsDescRequest
+	(*PortsDescResponse)(nil),      // 55: gvs.v1.PortsDescResponse
+	(*PortDesc)(nil),               // 56: gvs.v1.PortDesc
+	(*SetFragsRequest)(nil),        // 57: gvs.v1.SetFragsRequest
+	(*SetFragsResponse)(nil),       // 58: gvs.v1.SetFragsResponse
+	(*GetFragsRequest)(nil),        // 59: gvs.v1.GetFragsRequest
+	(*GetFragsResponse)(nil),       // 60: gvs.v1.GetFragsResponse
+	(*TraceCTRequest)(nil),         // 61: gvs.v1.TraceCTRequest
+	(*SetLogLevelRequest)(nil),     // 62: gvs.v1.SetLogLevelRequest
+	(*ListLogLevelsRequest)(nil),   // 63: gvs.v1.ListLogLevelsRequest
+	(*LogLevelsResponse)(nil),      // 64: gvs.v1.LogLevelsResponse
+	(*CoverageRequest)(nil),        // 65: gvs.v1.CoverageRequest
+	(*CoverageResponse)(nil),       // 66: gvs.v1.CoverageResponse
+	(*CoverageCounter)(nil),        // 67: gvs.v1.CoverageCounter
+	(*MemoryRequest)(nil),          // 68: gvs.v1.MemoryRequest
+	(*MemoryResponse)(nil),         // 69: gvs.v1.MemoryResponse
+	nil,                            // 70: gvs.v1.Port.OptionsEntry
+	nil,                            // 71: gvs.v1.SetPortRequest.OptionsEntry
+	nil,                            // 72: gvs.v1.BridgeDrops.ReasonsEntry
+	nil,                            // 73: gvs.v1.LogLevelsResponse.LevelsEntry
+	nil,                            // 74: gvs.v1.MemoryResponse.ValuesEntry
 }
 var file_gvs_proto_depIdxs = []int32{
 	6,  // 0: gvs.v1.ListBridgesResponse.bridges:type_name -> gvs.v1.Bridge
 	7,  // 1: gvs.v1.Bridge.ports:type_name -> gvs.v1.Port
-	52, // 2: gvs.v1.Port.options:type_name -> gvs.v1.Port.OptionsEntry
+	70, // 2: gvs.v1.Port.options:type_name -> gvs.v1.Port.OptionsEntry
 	7,  // 3: gvs.v1.AddPortRequest.port:type_name -> gvs.v1.Port
-	53, // 4: gvs.v1.SetPortRequest.options:type_name -> gvs.v1.SetPortRequest.OptionsEntry
+	71, // 4: gvs.v1.SetPortRequest.options:type_name -> gvs.v1.SetPortRequest.OptionsEntry
 	7,  // 5: gvs.v1.ListPortsResponse.ports:type_name -> gvs.v1.Port
 	22, // 6: gvs.v1.DumpFlowsResponse.flows:type_name -> gvs.v1.FlowStats
 	25, // 7: gvs.v1.DumpTablesResponse.tables:type_name -> gvs.v1.TableStats
 	32, // 8: gvs.v1.DumpPortsResponse.ports:type_name -> gvs.v1.PortStats
 	35, // 9: gvs.v1.DropsResponse.bridges:type_name -> gvs.v1.BridgeDrops
-	54, // 10: gvs.v1.BridgeDrops.reasons:type_name -> gvs.v1.BridgeDrops.ReasonsEntry
+	72, // 10: gvs.v1.BridgeDrops.reasons:type_name -> gvs.v1.BridgeDrops.ReasonsEntry
 	38, // 11: gvs.v1.FDBShowResponse.entries:type_name -> gvs.v1.FDBEntry
 	45, // 12: gvs.v1.DumpConntrackResponse.entries:type_name -> gvs.v1.ConntrackEntry
 	46, // 13: gvs.v1.ConntrackEntry.orig:type_name -> gvs.v1.ConntrackTuple
 	46, // 14: gvs.v1.ConntrackEntry.reply:type_name -> gvs.v1.ConntrackTuple
 	49, // 15: gvs.v1.VsctlRequest.commands:type_name -> gvs.v1.VsctlCommand
-	0,  // 16: gvs.v1.Switch.AddBridge:input_type -> gvs.v1.AddBridgeRequest
-	2,  // 17: gvs.v1.Switch.DelBridge:input_type -> gvs.v1.DelBridgeRequest
-	4,  // 18: gvs.v1.Switch.ListBridges:input_type -> gvs.v1.ListBridgesRequest
-	8,  // 19: gvs.v1.Switch.AddPort:input_type -> gvs.v1.AddPortRequest
-	10, // 20: gvs.v1.Switch.DelPort:input_type -> gvs.v1.DelPortRequest
-	12, // 21: gvs.v1.Switch.SetPort:input_type -> gvs.v1.SetPortRequest
-	14, // 22: gvs.v1.Switch.ListPorts:input_type -> gvs.v1.ListPortsRequest
-	50, // 23: gvs.v1.Switch.Vsctl:input_type -> gvs.v1.VsctlRequest
-	16, // 24: gvs.v1.Flows.ModFlows:input_type -> gvs.v1.ModFlowsRequest
-	18, // 25: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
-	20, // 26: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
-	23, // 27: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
-	16, // 28: gvs.v1.Flows.StreamModFlows:input_type -> gvs.v1.ModFlowsRequest
-	18, // 29: gvs.v1.Flows.StreamReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
-	20, // 30: gvs.v1.Flows.StreamDumpFlows:input_type -> gvs.v1.DumpFlowsRequest
-	26, // 31: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
-	28, // 32: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
-	30, // 33: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
-	33, // 34: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
-	36, // 35: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
-	39, // 36: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
-	41, // 37: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
-	43, // 38: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
-	43, // 39: gvs.v1.Conntrack.StreamDumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
-	47, // 40: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
-	1,  // 41: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
-	3,  // 42: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
-	5,  // 43: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
-	9,  // 44: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
-	11, // 45: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
-	13, // 46: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
-	15, // 47: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
-	51, // 48: gvs.v1.Switch.Vsctl:output_type -> gvs.v1.VsctlResponse
-	17, // 49: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
-	19, // 50: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
-	21, // 51: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
-	24, // 52: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
-	17, // 53: gvs.v1.Flows.StreamModFlows:output_type -> gvs.v1.ModFlowsResponse
-	19, // 54: gvs.v1.Flows.StreamReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
-	21, // 55: gvs.v1.Flows.StreamDumpFlows:output_type -> gvs.v1.DumpFlowsResponse
-	27, // 56: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
-	29, // 57: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
-	31, // 58: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
-	34, // 59: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
-	37, // 60: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
-	40, // 61: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
-	42, // 62: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
-	44, // 63: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
-	44, // 64: gvs.v1.Conntrack.StreamDumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
-	48, // 65: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
-	41, // [41:66] is the sub-list for method output_type
-	16, // [16:41] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	56, // 16: gvs.v1.PortsDescResponse.ports:type_name -> gvs.v1.PortDesc
+	28, // 17: gvs.v1.TraceCTRequest.trace:type_name -> gvs.v1.TraceRequest
+	73, // 18: gvs.v1.LogLevelsResponse.levels:type_name -> gvs.v1.LogLevelsResponse.LevelsEntry
+	67, // 19: gvs.v1.CoverageResponse.counters:type_name -> gvs.v1.CoverageCounter
+	74, // 20: gvs.v1.MemoryResponse.values:type_name -> gvs.v1.MemoryResponse.ValuesEntry
+	0,  // 21: gvs.v1.Switch.AddBridge:input_type -> gvs.v1.AddBridgeRequest
+	2,  // 22: gvs.v1.Switch.DelBridge:input_type -> gvs.v1.DelBridgeRequest
+	4,  // 23: gvs.v1.Switch.ListBridges:input_type -> gvs.v1.ListBridgesRequest
+	8,  // 24: gvs.v1.Switch.AddPort:input_type -> gvs.v1.AddPortRequest
+	10, // 25: gvs.v1.Switch.DelPort:input_type -> gvs.v1.DelPortRequest
+	12, // 26: gvs.v1.Switch.SetPort:input_type -> gvs.v1.SetPortRequest
+	14, // 27: gvs.v1.Switch.ListPorts:input_type -> gvs.v1.ListPortsRequest
+	50, // 28: gvs.v1.Switch.Vsctl:input_type -> gvs.v1.VsctlRequest
+	16, // 29: gvs.v1.Flows.ModFlows:input_type -> gvs.v1.ModFlowsRequest
+	18, // 30: gvs.v1.Flows.ReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
+	20, // 31: gvs.v1.Flows.DumpFlows:input_type -> gvs.v1.DumpFlowsRequest
+	23, // 32: gvs.v1.Flows.DumpTables:input_type -> gvs.v1.DumpTablesRequest
+	16, // 33: gvs.v1.Flows.StreamModFlows:input_type -> gvs.v1.ModFlowsRequest
+	18, // 34: gvs.v1.Flows.StreamReplaceFlows:input_type -> gvs.v1.ReplaceFlowsRequest
+	20, // 35: gvs.v1.Flows.StreamDumpFlows:input_type -> gvs.v1.DumpFlowsRequest
+	52, // 36: gvs.v1.Flows.DumpAggregate:input_type -> gvs.v1.DumpAggregateRequest
+	26, // 37: gvs.v1.Datapath.PacketOut:input_type -> gvs.v1.PacketOutRequest
+	28, // 38: gvs.v1.Datapath.Trace:input_type -> gvs.v1.TraceRequest
+	30, // 39: gvs.v1.Datapath.DumpPorts:input_type -> gvs.v1.DumpPortsRequest
+	33, // 40: gvs.v1.Datapath.Drops:input_type -> gvs.v1.DropsRequest
+	36, // 41: gvs.v1.Datapath.FDBShow:input_type -> gvs.v1.FDBShowRequest
+	39, // 42: gvs.v1.Datapath.FDBFlush:input_type -> gvs.v1.FDBFlushRequest
+	41, // 43: gvs.v1.Datapath.Capture:input_type -> gvs.v1.CaptureRequest
+	54, // 44: gvs.v1.Datapath.PortsDesc:input_type -> gvs.v1.PortsDescRequest
+	57, // 45: gvs.v1.Datapath.SetFrags:input_type -> gvs.v1.SetFragsRequest
+	59, // 46: gvs.v1.Datapath.GetFrags:input_type -> gvs.v1.GetFragsRequest
+	61, // 47: gvs.v1.Datapath.TraceCT:input_type -> gvs.v1.TraceCTRequest
+	62, // 48: gvs.v1.Datapath.SetLogLevel:input_type -> gvs.v1.SetLogLevelRequest
+	63, // 49: gvs.v1.Datapath.ListLogLevels:input_type -> gvs.v1.ListLogLevelsRequest
+	65, // 50: gvs.v1.Datapath.Coverage:input_type -> gvs.v1.CoverageRequest
+	68, // 51: gvs.v1.Datapath.Memory:input_type -> gvs.v1.MemoryRequest
+	43, // 52: gvs.v1.Conntrack.DumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	43, // 53: gvs.v1.Conntrack.StreamDumpConntrack:input_type -> gvs.v1.DumpConntrackRequest
+	47, // 54: gvs.v1.Conntrack.FlushConntrack:input_type -> gvs.v1.FlushConntrackRequest
+	1,  // 55: gvs.v1.Switch.AddBridge:output_type -> gvs.v1.AddBridgeResponse
+	3,  // 56: gvs.v1.Switch.DelBridge:output_type -> gvs.v1.DelBridgeResponse
+	5,  // 57: gvs.v1.Switch.ListBridges:output_type -> gvs.v1.ListBridgesResponse
+	9,  // 58: gvs.v1.Switch.AddPort:output_type -> gvs.v1.AddPortResponse
+	11, // 59: gvs.v1.Switch.DelPort:output_type -> gvs.v1.DelPortResponse
+	13, // 60: gvs.v1.Switch.SetPort:output_type -> gvs.v1.SetPortResponse
+	15, // 61: gvs.v1.Switch.ListPorts:output_type -> gvs.v1.ListPortsResponse
+	51, // 62: gvs.v1.Switch.Vsctl:output_type -> gvs.v1.VsctlResponse
+	17, // 63: gvs.v1.Flows.ModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 64: gvs.v1.Flows.ReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 65: gvs.v1.Flows.DumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	24, // 66: gvs.v1.Flows.DumpTables:output_type -> gvs.v1.DumpTablesResponse
+	17, // 67: gvs.v1.Flows.StreamModFlows:output_type -> gvs.v1.ModFlowsResponse
+	19, // 68: gvs.v1.Flows.StreamReplaceFlows:output_type -> gvs.v1.ReplaceFlowsResponse
+	21, // 69: gvs.v1.Flows.StreamDumpFlows:output_type -> gvs.v1.DumpFlowsResponse
+	53, // 70: gvs.v1.Flows.DumpAggregate:output_type -> gvs.v1.DumpAggregateResponse
+	27, // 71: gvs.v1.Datapath.PacketOut:output_type -> gvs.v1.PacketOutResponse
+	29, // 72: gvs.v1.Datapath.Trace:output_type -> gvs.v1.TraceResponse
+	31, // 73: gvs.v1.Datapath.DumpPorts:output_type -> gvs.v1.DumpPortsResponse
+	34, // 74: gvs.v1.Datapath.Drops:output_type -> gvs.v1.DropsResponse
+	37, // 75: gvs.v1.Datapath.FDBShow:output_type -> gvs.v1.FDBShowResponse
+	40, // 76: gvs.v1.Datapath.FDBFlush:output_type -> gvs.v1.FDBFlushResponse
+	42, // 77: gvs.v1.Datapath.Capture:output_type -> gvs.v1.CapturedFrame
+	55, // 78: gvs.v1.Datapath.PortsDesc:output_type -> gvs.v1.PortsDescResponse
+	58, // 79: gvs.v1.Datapath.SetFrags:output_type -> gvs.v1.SetFragsResponse
+	60, // 80: gvs.v1.Datapath.GetFrags:output_type -> gvs.v1.GetFragsResponse
+	29, // 81: gvs.v1.Datapath.TraceCT:output_type -> gvs.v1.TraceResponse
+	64, // 82: gvs.v1.Datapath.SetLogLevel:output_type -> gvs.v1.LogLevelsResponse
+	64, // 83: gvs.v1.Datapath.ListLogLevels:output_type -> gvs.v1.LogLevelsResponse
+	66, // 84: gvs.v1.Datapath.Coverage:output_type -> gvs.v1.CoverageResponse
+	69, // 85: gvs.v1.Datapath.Memory:output_type -> gvs.v1.MemoryResponse
+	44, // 86: gvs.v1.Conntrack.DumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	44, // 87: gvs.v1.Conntrack.StreamDumpConntrack:output_type -> gvs.v1.DumpConntrackResponse
+	48, // 88: gvs.v1.Conntrack.FlushConntrack:output_type -> gvs.v1.FlushConntrackResponse
+	55, // [55:89] is the sub-list for method output_type
+	21, // [21:55] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_gvs_proto_init() }
@@ -3391,7 +4385,7 @@ func file_gvs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gvs_proto_rawDesc), len(file_gvs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   55,
+			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   4,
 		},

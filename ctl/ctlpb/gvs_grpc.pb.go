@@ -406,6 +406,7 @@ const (
 	Flows_StreamModFlows_FullMethodName     = "/gvs.v1.Flows/StreamModFlows"
 	Flows_StreamReplaceFlows_FullMethodName = "/gvs.v1.Flows/StreamReplaceFlows"
 	Flows_StreamDumpFlows_FullMethodName    = "/gvs.v1.Flows/StreamDumpFlows"
+	Flows_DumpAggregate_FullMethodName      = "/gvs.v1.Flows/DumpAggregate"
 )
 
 // FlowsClient is the client API for Flows service.
@@ -440,6 +441,9 @@ type FlowsClient interface {
 	// StreamDumpFlows is DumpFlows in chunks of at most a few hundred KiB,
 	// in dump order; the concatenated lines are DumpFlows's.
 	StreamDumpFlows(ctx context.Context, in *DumpFlowsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DumpFlowsResponse], error)
+	// DumpAggregate sums the counters of the flows a match selects
+	// (ovs-ofctl dump-aggregate; table= and cookie=V/M as dump-flows).
+	DumpAggregate(ctx context.Context, in *DumpAggregateRequest, opts ...grpc.CallOption) (*DumpAggregateResponse, error)
 }
 
 type flowsClient struct {
@@ -535,6 +539,16 @@ func (c *flowsClient) StreamDumpFlows(ctx context.Context, in *DumpFlowsRequest,
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Flows_StreamDumpFlowsClient = grpc.ServerStreamingClient[DumpFlowsResponse]
 
+func (c *flowsClient) DumpAggregate(ctx context.Context, in *DumpAggregateRequest, opts ...grpc.CallOption) (*DumpAggregateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DumpAggregateResponse)
+	err := c.cc.Invoke(ctx, Flows_DumpAggregate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FlowsServer is the server API for Flows service.
 // All implementations must embed UnimplementedFlowsServer
 // for forward compatibility.
@@ -567,6 +581,9 @@ type FlowsServer interface {
 	// StreamDumpFlows is DumpFlows in chunks of at most a few hundred KiB,
 	// in dump order; the concatenated lines are DumpFlows's.
 	StreamDumpFlows(*DumpFlowsRequest, grpc.ServerStreamingServer[DumpFlowsResponse]) error
+	// DumpAggregate sums the counters of the flows a match selects
+	// (ovs-ofctl dump-aggregate; table= and cookie=V/M as dump-flows).
+	DumpAggregate(context.Context, *DumpAggregateRequest) (*DumpAggregateResponse, error)
 	mustEmbedUnimplementedFlowsServer()
 }
 
@@ -597,6 +614,9 @@ func (UnimplementedFlowsServer) StreamReplaceFlows(grpc.ClientStreamingServer[Re
 }
 func (UnimplementedFlowsServer) StreamDumpFlows(*DumpFlowsRequest, grpc.ServerStreamingServer[DumpFlowsResponse]) error {
 	return status.Error(codes.Unimplemented, "method StreamDumpFlows not implemented")
+}
+func (UnimplementedFlowsServer) DumpAggregate(context.Context, *DumpAggregateRequest) (*DumpAggregateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DumpAggregate not implemented")
 }
 func (UnimplementedFlowsServer) mustEmbedUnimplementedFlowsServer() {}
 func (UnimplementedFlowsServer) testEmbeddedByValue()               {}
@@ -716,6 +736,24 @@ func _Flows_StreamDumpFlows_Handler(srv interface{}, stream grpc.ServerStream) e
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Flows_StreamDumpFlowsServer = grpc.ServerStreamingServer[DumpFlowsResponse]
 
+func _Flows_DumpAggregate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DumpAggregateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FlowsServer).DumpAggregate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Flows_DumpAggregate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FlowsServer).DumpAggregate(ctx, req.(*DumpAggregateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Flows_ServiceDesc is the grpc.ServiceDesc for Flows service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -739,6 +777,10 @@ var Flows_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "DumpTables",
 			Handler:    _Flows_DumpTables_Handler,
 		},
+		{
+			MethodName: "DumpAggregate",
+			Handler:    _Flows_DumpAggregate_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -761,13 +803,21 @@ var Flows_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Datapath_PacketOut_FullMethodName = "/gvs.v1.Datapath/PacketOut"
-	Datapath_Trace_FullMethodName     = "/gvs.v1.Datapath/Trace"
-	Datapath_DumpPorts_FullMethodName = "/gvs.v1.Datapath/DumpPorts"
-	Datapath_Drops_FullMethodName     = "/gvs.v1.Datapath/Drops"
-	Datapath_FDBShow_FullMethodName   = "/gvs.v1.Datapath/FDBShow"
-	Datapath_FDBFlush_FullMethodName  = "/gvs.v1.Datapath/FDBFlush"
-	Datapath_Capture_FullMethodName   = "/gvs.v1.Datapath/Capture"
+	Datapath_PacketOut_FullMethodName     = "/gvs.v1.Datapath/PacketOut"
+	Datapath_Trace_FullMethodName         = "/gvs.v1.Datapath/Trace"
+	Datapath_DumpPorts_FullMethodName     = "/gvs.v1.Datapath/DumpPorts"
+	Datapath_Drops_FullMethodName         = "/gvs.v1.Datapath/Drops"
+	Datapath_FDBShow_FullMethodName       = "/gvs.v1.Datapath/FDBShow"
+	Datapath_FDBFlush_FullMethodName      = "/gvs.v1.Datapath/FDBFlush"
+	Datapath_Capture_FullMethodName       = "/gvs.v1.Datapath/Capture"
+	Datapath_PortsDesc_FullMethodName     = "/gvs.v1.Datapath/PortsDesc"
+	Datapath_SetFrags_FullMethodName      = "/gvs.v1.Datapath/SetFrags"
+	Datapath_GetFrags_FullMethodName      = "/gvs.v1.Datapath/GetFrags"
+	Datapath_TraceCT_FullMethodName       = "/gvs.v1.Datapath/TraceCT"
+	Datapath_SetLogLevel_FullMethodName   = "/gvs.v1.Datapath/SetLogLevel"
+	Datapath_ListLogLevels_FullMethodName = "/gvs.v1.Datapath/ListLogLevels"
+	Datapath_Coverage_FullMethodName      = "/gvs.v1.Datapath/Coverage"
+	Datapath_Memory_FullMethodName        = "/gvs.v1.Datapath/Memory"
 )
 
 // DatapathClient is the client API for Datapath service.
@@ -784,6 +834,15 @@ type DatapathClient interface {
 	FDBFlush(ctx context.Context, in *FDBFlushRequest, opts ...grpc.CallOption) (*FDBFlushResponse, error)
 	// Capture streams the frames a port receives and/or sends.
 	Capture(ctx context.Context, in *CaptureRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CapturedFrame], error)
+	// Operator verbs (issue 16): see the block at the end of this file.
+	PortsDesc(ctx context.Context, in *PortsDescRequest, opts ...grpc.CallOption) (*PortsDescResponse, error)
+	SetFrags(ctx context.Context, in *SetFragsRequest, opts ...grpc.CallOption) (*SetFragsResponse, error)
+	GetFrags(ctx context.Context, in *GetFragsRequest, opts ...grpc.CallOption) (*GetFragsResponse, error)
+	TraceCT(ctx context.Context, in *TraceCTRequest, opts ...grpc.CallOption) (*TraceResponse, error)
+	SetLogLevel(ctx context.Context, in *SetLogLevelRequest, opts ...grpc.CallOption) (*LogLevelsResponse, error)
+	ListLogLevels(ctx context.Context, in *ListLogLevelsRequest, opts ...grpc.CallOption) (*LogLevelsResponse, error)
+	Coverage(ctx context.Context, in *CoverageRequest, opts ...grpc.CallOption) (*CoverageResponse, error)
+	Memory(ctx context.Context, in *MemoryRequest, opts ...grpc.CallOption) (*MemoryResponse, error)
 }
 
 type datapathClient struct {
@@ -873,6 +932,86 @@ func (c *datapathClient) Capture(ctx context.Context, in *CaptureRequest, opts .
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Datapath_CaptureClient = grpc.ServerStreamingClient[CapturedFrame]
 
+func (c *datapathClient) PortsDesc(ctx context.Context, in *PortsDescRequest, opts ...grpc.CallOption) (*PortsDescResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PortsDescResponse)
+	err := c.cc.Invoke(ctx, Datapath_PortsDesc_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *datapathClient) SetFrags(ctx context.Context, in *SetFragsRequest, opts ...grpc.CallOption) (*SetFragsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetFragsResponse)
+	err := c.cc.Invoke(ctx, Datapath_SetFrags_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *datapathClient) GetFrags(ctx context.Context, in *GetFragsRequest, opts ...grpc.CallOption) (*GetFragsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetFragsResponse)
+	err := c.cc.Invoke(ctx, Datapath_GetFrags_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *datapathClient) TraceCT(ctx context.Context, in *TraceCTRequest, opts ...grpc.CallOption) (*TraceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TraceResponse)
+	err := c.cc.Invoke(ctx, Datapath_TraceCT_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *datapathClient) SetLogLevel(ctx context.Context, in *SetLogLevelRequest, opts ...grpc.CallOption) (*LogLevelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LogLevelsResponse)
+	err := c.cc.Invoke(ctx, Datapath_SetLogLevel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *datapathClient) ListLogLevels(ctx context.Context, in *ListLogLevelsRequest, opts ...grpc.CallOption) (*LogLevelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LogLevelsResponse)
+	err := c.cc.Invoke(ctx, Datapath_ListLogLevels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *datapathClient) Coverage(ctx context.Context, in *CoverageRequest, opts ...grpc.CallOption) (*CoverageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CoverageResponse)
+	err := c.cc.Invoke(ctx, Datapath_Coverage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *datapathClient) Memory(ctx context.Context, in *MemoryRequest, opts ...grpc.CallOption) (*MemoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MemoryResponse)
+	err := c.cc.Invoke(ctx, Datapath_Memory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DatapathServer is the server API for Datapath service.
 // All implementations must embed UnimplementedDatapathServer
 // for forward compatibility.
@@ -887,6 +1026,15 @@ type DatapathServer interface {
 	FDBFlush(context.Context, *FDBFlushRequest) (*FDBFlushResponse, error)
 	// Capture streams the frames a port receives and/or sends.
 	Capture(*CaptureRequest, grpc.ServerStreamingServer[CapturedFrame]) error
+	// Operator verbs (issue 16): see the block at the end of this file.
+	PortsDesc(context.Context, *PortsDescRequest) (*PortsDescResponse, error)
+	SetFrags(context.Context, *SetFragsRequest) (*SetFragsResponse, error)
+	GetFrags(context.Context, *GetFragsRequest) (*GetFragsResponse, error)
+	TraceCT(context.Context, *TraceCTRequest) (*TraceResponse, error)
+	SetLogLevel(context.Context, *SetLogLevelRequest) (*LogLevelsResponse, error)
+	ListLogLevels(context.Context, *ListLogLevelsRequest) (*LogLevelsResponse, error)
+	Coverage(context.Context, *CoverageRequest) (*CoverageResponse, error)
+	Memory(context.Context, *MemoryRequest) (*MemoryResponse, error)
 	mustEmbedUnimplementedDatapathServer()
 }
 
@@ -917,6 +1065,30 @@ func (UnimplementedDatapathServer) FDBFlush(context.Context, *FDBFlushRequest) (
 }
 func (UnimplementedDatapathServer) Capture(*CaptureRequest, grpc.ServerStreamingServer[CapturedFrame]) error {
 	return status.Error(codes.Unimplemented, "method Capture not implemented")
+}
+func (UnimplementedDatapathServer) PortsDesc(context.Context, *PortsDescRequest) (*PortsDescResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PortsDesc not implemented")
+}
+func (UnimplementedDatapathServer) SetFrags(context.Context, *SetFragsRequest) (*SetFragsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetFrags not implemented")
+}
+func (UnimplementedDatapathServer) GetFrags(context.Context, *GetFragsRequest) (*GetFragsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFrags not implemented")
+}
+func (UnimplementedDatapathServer) TraceCT(context.Context, *TraceCTRequest) (*TraceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TraceCT not implemented")
+}
+func (UnimplementedDatapathServer) SetLogLevel(context.Context, *SetLogLevelRequest) (*LogLevelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetLogLevel not implemented")
+}
+func (UnimplementedDatapathServer) ListLogLevels(context.Context, *ListLogLevelsRequest) (*LogLevelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLogLevels not implemented")
+}
+func (UnimplementedDatapathServer) Coverage(context.Context, *CoverageRequest) (*CoverageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Coverage not implemented")
+}
+func (UnimplementedDatapathServer) Memory(context.Context, *MemoryRequest) (*MemoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Memory not implemented")
 }
 func (UnimplementedDatapathServer) mustEmbedUnimplementedDatapathServer() {}
 func (UnimplementedDatapathServer) testEmbeddedByValue()                  {}
@@ -1058,6 +1230,150 @@ func _Datapath_Capture_Handler(srv interface{}, stream grpc.ServerStream) error 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Datapath_CaptureServer = grpc.ServerStreamingServer[CapturedFrame]
 
+func _Datapath_PortsDesc_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PortsDescRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).PortsDesc(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_PortsDesc_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).PortsDesc(ctx, req.(*PortsDescRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Datapath_SetFrags_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetFragsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).SetFrags(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_SetFrags_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).SetFrags(ctx, req.(*SetFragsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Datapath_GetFrags_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFragsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).GetFrags(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_GetFrags_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).GetFrags(ctx, req.(*GetFragsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Datapath_TraceCT_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TraceCTRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).TraceCT(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_TraceCT_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).TraceCT(ctx, req.(*TraceCTRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Datapath_SetLogLevel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLogLevelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).SetLogLevel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_SetLogLevel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).SetLogLevel(ctx, req.(*SetLogLevelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Datapath_ListLogLevels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLogLevelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).ListLogLevels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_ListLogLevels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).ListLogLevels(ctx, req.(*ListLogLevelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Datapath_Coverage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CoverageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).Coverage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_Coverage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).Coverage(ctx, req.(*CoverageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Datapath_Memory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MemoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DatapathServer).Memory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Datapath_Memory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DatapathServer).Memory(ctx, req.(*MemoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Datapath_ServiceDesc is the grpc.ServiceDesc for Datapath service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1088,6 +1404,38 @@ var Datapath_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FDBFlush",
 			Handler:    _Datapath_FDBFlush_Handler,
+		},
+		{
+			MethodName: "PortsDesc",
+			Handler:    _Datapath_PortsDesc_Handler,
+		},
+		{
+			MethodName: "SetFrags",
+			Handler:    _Datapath_SetFrags_Handler,
+		},
+		{
+			MethodName: "GetFrags",
+			Handler:    _Datapath_GetFrags_Handler,
+		},
+		{
+			MethodName: "TraceCT",
+			Handler:    _Datapath_TraceCT_Handler,
+		},
+		{
+			MethodName: "SetLogLevel",
+			Handler:    _Datapath_SetLogLevel_Handler,
+		},
+		{
+			MethodName: "ListLogLevels",
+			Handler:    _Datapath_ListLogLevels_Handler,
+		},
+		{
+			MethodName: "Coverage",
+			Handler:    _Datapath_Coverage_Handler,
+		},
+		{
+			MethodName: "Memory",
+			Handler:    _Datapath_Memory_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
