@@ -100,3 +100,14 @@ func TestMACFloodEvictsFairly(t *testing.T) {
 		t.Errorf("fdb/show lost the server's MAC:\n%s", out)
 	}
 }
+
+// TestShowListsLocalPort (issue 16, item 11): show lists the bridge's own
+// port, as ovs-vsctl show lists its internal interface.
+func TestShowListsLocalPort(t *testing.T) {
+	d := startDaemon(t, daemonConfig{})
+	d.ctl("add-br", "br0")
+	d.ctl("add-port", "br0", "p1", "type=pcap")
+	if show := d.ctl("show"); !strings.Contains(show, "        Port br0\n            Interface br0\n                type: internal\n") {
+		t.Errorf("show lacks the LOCAL port:\n%s", show)
+	}
+}

@@ -230,10 +230,16 @@ func formatShow(bridges []*ctlpb.Bridge) string {
 	for _, br := range bridges {
 		fmt.Fprintf(&b, "    Bridge %s\n", br.Name)
 		fmt.Fprintf(&b, "        fail_mode: %s\n", br.FailMode)
-		ports := append([]*ctlpb.Port(nil), br.Ports...)
+		// The bridge's own port is listed among the others, as OVS lists
+		// its internal interface.
+		ports := append([]*ctlpb.Port{{Name: br.Name, Type: "internal"}}, br.Ports...)
 		sort.Slice(ports, func(i, j int) bool { return ports[i].Name < ports[j].Name })
 		for _, p := range ports {
 			fmt.Fprintf(&b, "        Port %s\n", p.Name)
+			if p.Name == br.Name && p.Type == "internal" && p.Ofport == 0 {
+				fmt.Fprintf(&b, "            Interface %s\n                type: internal\n", p.Name)
+				continue
+			}
 			if p.Tag != nil {
 				fmt.Fprintf(&b, "            tag: %d\n", *p.Tag)
 			}
