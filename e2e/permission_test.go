@@ -126,7 +126,7 @@ func TestQuickstart(t *testing.T) {
 		}
 		return out
 	}
-	if got := ctl("show"); got != "gvs\n    Bridge br-int\n        fail_mode: standalone\n" {
+	if got := ctl("show"); got != "gvs\n    Bridge br-int\n        fail_mode: standalone\n        Port br-int\n            Interface br-int\n                type: internal\n" {
 		t.Errorf("gvsctl show on the default configuration:\n%s", got)
 	}
 	// The README's first five minutes, with the pcap files in a temp dir.
