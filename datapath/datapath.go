@@ -25,9 +25,10 @@ type Datapath struct {
 	// (flowcache.go describes the cache).
 	NoFlowCache bool
 
-	mu       sync.Mutex
-	bridges  atomic.Pointer[[]*Bridge] // sorted by name
-	packetIn atomic.Pointer[func(PacketIn)]
+	mu        sync.Mutex
+	bridges   atomic.Pointer[[]*Bridge] // sorted by name
+	flowLimit atomic.Int64              // SetFlowLimit; 0 = the default
+	packetIn  atomic.Pointer[func(PacketIn)]
 }
 
 // New returns an empty datapath.

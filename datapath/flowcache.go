@@ -23,9 +23,30 @@ import (
 // and a hit refreshes that flow as learn() would.
 
 const (
-	cacheMaxEntries = 1 << 16 // per worker; a full cache starts again empty
-	emcSlots        = 1 << 12 // exact-match slots, direct mapped
+	// DefaultFlowLimit is how many translations a worker caches unless
+	// Datapath.SetFlowLimit says otherwise; a full cache starts again
+	// empty.
+	DefaultFlowLimit = 1 << 16
+	emcSlots         = 1 << 12 // exact-match slots, direct mapped
 )
+
+// SetFlowLimit bounds each worker's flow cache to n entries (n <= 0: the
+// default), as Open vSwitch's other_config:flow-limit bounds its datapath
+// flows. A worker already over it starts again empty at its next insert.
+func (dp *Datapath) SetFlowLimit(n int) {
+	if n <= 0 {
+		n = DefaultFlowLimit
+	}
+	dp.flowLimit.Store(int64(n))
+}
+
+// FlowLimit returns the bound SetFlowLimit set.
+func (dp *Datapath) FlowLimit() int {
+	if n := dp.flowLimit.Load(); n > 0 {
+		return int(n)
+	}
+	return DefaultFlowLimit
+}
 
 type flowCache struct {
 	emc   [emcSlots]emcSlot
@@ -186,9 +207,10 @@ func (c *flowCache) lookup(b *Bridge, table uint8, k *flowtable.Key, now int64) 
 	return nil
 }
 
-// insert remembers the translation x just made of key k from table of b.
-func (c *flowCache) insert(b *Bridge, table uint8, k *flowtable.Key, x *xlate) {
-	if c.n >= cacheMaxEntries {
+// insert remembers the translation x just made of key k from table of b,
+// keeping at most limit entries.
+func (c *flowCache) insert(b *Bridge, table uint8, k *flowtable.Key, x *xlate, limit int) {
+	if c.n >= limit {
 		c.masks, c.n = c.masks[:0], 0
 		clear(c.emc[:])
 	}

@@ -261,3 +261,31 @@ func tcpLayers(src, dst net.IP, sport, dport int, syn bool) []gopacket.Serializa
 		&layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), SYN: syn, ACK: !syn, Seq: 1, Window: 1000},
 		gopacket.Payload("gvs")}
 }
+
+// TestFlowLimit: a worker's cache holds at most the datapath's flow limit
+// (other_config:flow-limit), starting again empty when full, and still
+// forwards as without a cache.
+func TestFlowLimit(t *testing.T) {
+	s := newSwitch(t)
+	s.bridge("br0", FailStandalone)
+	s.port("br0", "p1:1")
+	s.port("br0", "p2:2")
+	s.dp.SetFlowLimit(4)
+	if s.dp.FlowLimit() != 4 {
+		t.Fatalf("FlowLimit = %d", s.dp.FlowLimit())
+	}
+	for i := 0; i < 40; i++ {
+		src := net.HardwareAddr{2, 0, 0, 0, 1, byte(i)}
+		s.send("p1", frame(t, src, macBC, -1, append([]gopacket.SerializableLayer{ipv4(ipVM, ipB, layers.IPProtocolUDP)}, udp(1000+i, 53)...)...))
+		if got := s.got(); len(got["p2"]) != 1 {
+			t.Fatalf("frame %d not flooded to p2: %v", i, got)
+		}
+		if n := s.w.cache.n; n > 4 {
+			t.Fatalf("cache holds %d entries over its limit of 4", n)
+		}
+	}
+	s.dp.SetFlowLimit(0)
+	if s.dp.FlowLimit() != DefaultFlowLimit {
+		t.Fatalf("FlowLimit after reset = %d", s.dp.FlowLimit())
+	}
+}

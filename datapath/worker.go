@@ -133,7 +133,7 @@ func (w *Worker) translate(p *Packet, key *flowtable.Key, b *Bridge, table uint8
 	if caching {
 		x.caching, x.exactWC = false, false
 		if !x.cache.off {
-			w.cache.insert(b, table, key, x)
+			w.cache.insert(b, table, key, x, w.dp.FlowLimit())
 		}
 	}
 	if x.drop != DropNone {

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -287,8 +288,10 @@ func (tx *Tx) Root() RootRecord {
 func (tx *Tx) SetRoot(rec RootRecord) {
 	old := tx.s.root
 	tx.s.root = RootRecord{ExternalIDs: maps.Clone(rec.ExternalIDs), OtherConfig: maps.Clone(rec.OtherConfig)}
+	tx.s.applyRoot()
 	tx.changed(func() error {
 		tx.s.root = old
+		tx.s.applyRoot()
 		return nil
 	})
 }
@@ -343,4 +346,16 @@ func clonePort(pc config.Port) config.Port {
 		pc.Tag = &t
 	}
 	return pc
+}
+
+// applyRoot makes the Open_vSwitch record's other_config take effect, as
+// ovs-vswitchd reads it: flow-limit bounds each worker's flow cache (the
+// datapath flows); a value that is no positive number means the default.
+// Callers hold s.mu.
+func (s *Switch) applyRoot() {
+	n, err := strconv.Atoi(s.root.OtherConfig["flow-limit"])
+	if err != nil {
+		n = 0
+	}
+	s.dp.SetFlowLimit(n)
 }

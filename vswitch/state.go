@@ -91,6 +91,7 @@ func (s *Switch) Restore(st *State) error {
 	defer s.mu.Unlock()
 	if st.Root != nil {
 		s.root = *st.Root
+		s.applyRoot()
 	}
 	return s.restore(st)
 }
