@@ -1,5 +1,7 @@
 package header
 
+import "encoding/binary"
+
 // fold reduces a 32-bit one's complement accumulator to 16 bits with
 // end-around carry.
 func fold(s uint64) uint16 {
@@ -12,8 +14,17 @@ func fold(s uint64) uint16 {
 // Sum adds b, as big-endian 16-bit words (an odd last byte is padded with
 // zero), to the one's complement accumulator initial and returns the
 // unfolded result, for chaining (pseudo-header, header, payload).
+//
+// It adds 32-bit words eight bytes at a time: 2^16 is 1 modulo 0xffff, so
+// a 32-bit word counts as the sum of its two 16-bit halves, and the 64-bit
+// accumulator cannot overflow for any frame.
 func Sum(b []byte, initial uint32) uint32 {
 	s := uint64(initial)
+	for len(b) >= 8 {
+		v := binary.BigEndian.Uint64(b)
+		s += v>>32 + v&0xffffffff
+		b = b[8:]
+	}
 	for len(b) >= 2 {
 		s += uint64(b[0])<<8 | uint64(b[1])
 		b = b[2:]
