@@ -113,7 +113,7 @@ func (x *txn) add(f *Flow) error {
 		return ErrOverlap
 	}
 	nf := x.prepare(f)
-	if x.cur[nf.Table].findExact(&nf.Match, nf.Priority) == nil {
+	if x.t.limits[nf.Table].Max > 0 && x.cur[nf.Table].findExact(&nf.Match, nf.Priority) == nil {
 		if err := x.makeRoom(nf.Table); err != nil {
 			return err
 		}
