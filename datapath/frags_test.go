@@ -95,3 +95,20 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestRecircOverflowIsNoLoop: more ct(table=N) recirculations of one
+// packet than a worker holds are counted as such, not as a loop.
+func TestRecircOverflowIsNoLoop(t *testing.T) {
+	s := newSwitch(t)
+	s.dp.Conntrack = NewConntrack()
+	b := s.bridge("br0", FailSecure)
+	s.port("br0", "p1:1")
+	s.port("br0", "p2:2")
+	// Each pass forks another recirculation into the same table.
+	s.flows("br0", "table=0,ip,actions=ct(table=1)\ntable=1,ip,actions=ct(table=1),ct(table=1),output:2")
+	s.send("p1", udpFrame(t, -1))
+	s.got()
+	if b.Drops(DropRecircOverflow) == 0 || b.Drops(DropLoop) != 0 {
+		t.Fatalf("recirc_overflow %d, loop %d; want the overflow counted as such", b.Drops(DropRecircOverflow), b.Drops(DropLoop))
+	}
+}

@@ -161,7 +161,7 @@ func (w *Worker) conntrack(p *Packet, rc *recirc) {
 	}
 	i := len(w.queue)
 	if i >= maxRecirc {
-		b.countDrop(DropLoop)
+		b.countDrop(DropRecircOverflow)
 		return
 	}
 	if w.scratch[i] == nil {
