@@ -47,7 +47,7 @@
 // that Translator does not offer, add a method to Translator and implement
 // it in datapath's xlate_actions.go. No code lists every action type; the
 // few places that single out one kind name only it (conjunction and note in
-// isSoft and the action-list parser, output and controller in outputsTo,
+// isSoft and the action-list parser, output and controller in Flow.OutputsTo,
 // set_field in ct's exec).
 //
 // Executing actions is the datapath's business: this package does not

@@ -159,7 +159,7 @@ func (x *txn) selectFlows(m *FlowMod, isDelete bool) []*Flow {
 		if m.CookieMask != 0 && (f.Cookie^mf.Cookie)&m.CookieMask != 0 {
 			return false
 		}
-		return !isDelete || m.OutPort == PortNone || outputsTo(f, m.OutPort)
+		return !isDelete || m.OutPort == PortNone || f.OutputsTo(m.OutPort)
 	}
 	var sel []*Flow
 	scan := func(tb *table) {
@@ -201,8 +201,10 @@ func (x *txn) selectFlows(m *FlowMod, isDelete bool) []*Flow {
 	return sel
 }
 
-// outputsTo reports whether f has an action that outputs to port p.
-func outputsTo(f *Flow, p Port) bool {
+// OutputsTo reports whether f has an action that outputs to port p, as
+// the out_port of del-flows and dump-flows selects: controller actions
+// output to CONTROLLER.
+func (f *Flow) OutputsTo(p Port) bool {
 	for _, a := range f.Actions {
 		switch a := a.(type) {
 		case Output:

@@ -179,19 +179,10 @@ func selects(sel *flowtable.FlowMod, f *flowtable.Flow) bool {
 	if f.Cookie&sel.CookieMask != sel.Flow.Cookie&sel.CookieMask {
 		return false
 	}
-	if sel.OutPort != flowtable.PortNone && !outputsTo(f.Actions, sel.OutPort) {
+	if sel.OutPort != flowtable.PortNone && !f.OutputsTo(sel.OutPort) {
 		return false
 	}
 	return sel.Flow.Match.Covers(&f.Match)
-}
-
-func outputsTo(acts []flowtable.Action, p flowtable.Port) bool {
-	for _, a := range acts {
-		if o, ok := a.(flowtable.Output); ok && o.Port == p {
-			return true
-		}
-	}
-	return false
 }
 
 // sameBridge checks, under s.mu, that b is still the bridge of its name:
