@@ -299,16 +299,16 @@ func (tb *table) sortSubs() {
 	})
 }
 
-// maxSoft is how many conjunctive flows one lookup remembers. Beyond it the
-// lowest-priority ones are forgotten, so a conjunction that needed them is
-// not found (the lookup still returns the best ordinary flow).
+// maxSoft is how many conjunctive flows one lookup keeps on its stack;
+// beyond that they go to a slice on the heap (one allocation, for tables
+// with unusually many matching conjunctive flows), never lost.
 const maxSoft = 32
 
-// softSet is the per-lookup scratch of matching conjunctive flows. It lives
-// on the lookup's stack.
+// softSet is the per-lookup scratch of matching conjunctive flows.
 type softSet struct {
 	n     int
 	flows [maxSoft]*Flow
+	more  []*Flow
 }
 
 func (s *softSet) add(f *Flow) {
@@ -317,15 +317,7 @@ func (s *softSet) add(f *Flow) {
 		s.n++
 		return
 	}
-	lo := 0
-	for i := 1; i < maxSoft; i++ {
-		if s.flows[i].Priority < s.flows[lo].Priority {
-			lo = i
-		}
-	}
-	if f.Priority > s.flows[lo].Priority {
-		s.flows[lo] = f
-	}
+	s.more = append(s.more, f)
 }
 
 // find returns the highest-priority ordinary flow of tb matching k, ORing
@@ -364,7 +356,7 @@ func (tb *table) find(k, wc *Key, soft *softSet) *Flow {
 }
 
 // maxConjIDs is how many distinct conjunction ids one priority level of one
-// lookup tracks; further ids at that level are ignored.
+// lookup tracks on its stack; more go to a slice on the heap.
 const maxConjIDs = 16
 
 type conjState struct {
@@ -392,9 +384,13 @@ func (tb *table) lookup(k, wc *Key) *Flow {
 		return hard
 	}
 	// Keep the flows above hard, sorted by priority descending (insertion
-	// sort: the set is small).
-	fl := soft.flows[:0]
-	for _, f := range soft.flows[:soft.n] {
+	// sort: the set is small; stable, so equal priorities keep their order).
+	all := soft.flows[:soft.n]
+	if len(soft.more) > 0 {
+		all = append(all[:len(all):len(all)], soft.more...)
+	}
+	fl := all[:0]
+	for _, f := range all {
 		if hard == nil || f.Priority > hard.Priority {
 			fl = append(fl, f)
 		}
@@ -420,8 +416,8 @@ func (tb *table) lookup(k, wc *Key) *Flow {
 
 // conjLevel evaluates the conjunctive flows of one priority level.
 func (tb *table) conjLevel(k, wc *Key, level []*Flow) *Flow {
-	var cs [maxConjIDs]conjState
-	n := 0
+	var stack [maxConjIDs]conjState
+	cs := stack[:0]
 	for _, f := range level {
 		for _, a := range f.Actions {
 			c, ok := a.(Conjunction)
@@ -429,15 +425,11 @@ func (tb *table) conjLevel(k, wc *Key, level []*Flow) *Flow {
 				continue
 			}
 			j := 0
-			for j < n && (cs[j].id != c.ID || cs[j].n != c.NClauses) {
+			for j < len(cs) && (cs[j].id != c.ID || cs[j].n != c.NClauses) {
 				j++
 			}
-			if j == n {
-				if n == maxConjIDs {
-					continue
-				}
-				cs[n] = conjState{id: c.ID, n: c.NClauses}
-				n++
+			if j == len(cs) {
+				cs = append(cs, conjState{id: c.ID, n: c.NClauses}) // past the stack array: the heap
 			}
 			cs[j].clauses |= 1 << (c.Clause - 1)
 		}
@@ -447,7 +439,7 @@ func (tb *table) conjLevel(k, wc *Key, level []*Flow) *Flow {
 	triedAny := false
 	for {
 		best := -1
-		for j := 0; j < n; j++ {
+		for j := range cs {
 			c := &cs[j]
 			full := ^uint64(0)
 			if c.n < 64 {

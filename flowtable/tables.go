@@ -122,10 +122,9 @@ func (s *Snapshot) CountLookup(id uint8, matched bool, stripe *Key) {
 // conjunctive flows of some priority above the best ordinary match have,
 // for a conjunction id, a flow for every clause 1..n, the table is looked
 // up again with conj_id set to the id, and a conj_id flow found that way
-// is the result. A lookup remembers at most 32 matching conjunctive flows
-// (the highest-priority ones) and 16 conjunction ids per priority level;
-// beyond that some conjunctions are not found, which never fails the
-// lookup otherwise.
+// is the result. Up to 32 matching conjunctive flows and 16 conjunction
+// ids per priority level are tracked on the stack; a lookup with more
+// allocates for them rather than forget any.
 func (s *Snapshot) Lookup(id uint8, k, wc *Key) *Flow {
 	if int(id) >= NumTables {
 		return nil
