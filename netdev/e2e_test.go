@@ -237,7 +237,7 @@ func TestTrunk(t *testing.T) {
 			if err := l.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(200 * time.Millisecond)
+			waitListening(t, b.ns, "udp", b.ip, "5002")
 			if out, err := helper(a.ns, "GVST_HELPER=send-tagged", "GVST_IF="+a.ifname, "GVST_DMAC="+bmac,
 				"GVST_SRC="+net+"1", "GVST_DST="+b.ip, "GVST_PORT=5002", "GVST_VLAN=7", "GVST_PAYLOAD=gvs-trunk-ok").CombinedOutput(); err != nil {
 				t.Fatalf("send tagged: %v\n%s", err, out)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -246,15 +245,8 @@ func listen(t *testing.T, e endpoint, port string) *listener {
 		l.cmd.Process.Kill()
 		l.wait(5 * time.Second)
 	})
-	re := regexp.MustCompile(`LISTEN .*` + regexp.QuoteMeta(e.ip+":"+port) + `\b`)
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if re.MatchString(sh(t, inNS(e.ns, "ss", "-Hltn")...)) {
-			return l
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nc -l %s:%s in %s is not listening after 5s", e.ip, port, e.ns)
-		}
-	}
+	waitListening(t, e.ns, "tcp", e.ip, port)
+	return l
 }
 
 // wait waits up to d for the listener to exit.

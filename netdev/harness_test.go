@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -288,6 +289,7 @@ func tcpTransfer(t testing.TB, a, b endpoint, size int) time.Duration {
 			l.Wait()
 		}
 	})
+	waitListening(t, b.ns, "tcp", b.ip, "5001")
 	start := time.Now()
 	var serr error
 	for try := 0; try < 50; try++ {
@@ -305,7 +307,6 @@ func tcpTransfer(t testing.TB, a, b endpoint, size int) time.Duration {
 			break
 		}
 		serr = fmt.Errorf("%v: %s", serr, o.String())
-		time.Sleep(100 * time.Millisecond) // listener not ready yet
 	}
 	if serr != nil {
 		t.Fatalf("nc send: %v", serr)
@@ -344,5 +345,25 @@ func checkCounters(t testing.TB, p *datapath.Port, e endpoint) {
 			p.Name, rx, tx, p.Stats.RxDropped.Load(), p.Stats.TxDropped.Load(), e.ifname, e.ns, ktx, krx)
 	} else {
 		t.Logf("port %s: gvs rx %d tx %d = kernel %s tx %d rx %d", p.Name, rx, tx, e.ifname, ktx, krx)
+	}
+}
+
+// waitListening waits until a socket of proto (tcp or udp) is bound to
+// ip:port in namespace ns, as ss shows it, so that a client never races
+// its listener; it fails the test after 5 s.
+func waitListening(t testing.TB, ns, proto, ip, port string) {
+	t.Helper()
+	flags := "-Hltn"
+	if proto == "udp" {
+		flags = "-Hlun"
+	}
+	re := regexp.MustCompile(regexp.QuoteMeta(ip+":"+port) + `\b`)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if re.MatchString(sh(t, inNS(ns, "ss", flags)...)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s %s:%s in %s after 5s", proto, ip, port, ns)
+		}
 	}
 }
