@@ -401,3 +401,18 @@ func accepts(path string) bool {
 	c.Close()
 	return true
 }
+
+// Version returns the installed Open vSwitch's version ("3.1.0"), from
+// ovs-vswitchd --version.
+func Version() (string, error) {
+	out, err := exec.Command("ovs-vswitchd", "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("ovs-vswitchd --version: %w", err)
+	}
+	first, _, _ := strings.Cut(string(out), "\n")
+	f := strings.Fields(first)
+	if len(f) == 0 {
+		return "", fmt.Errorf("ovs-vswitchd --version printed %q", first)
+	}
+	return f[len(f)-1], nil
+}

@@ -62,3 +62,29 @@ func TestStartBridgeFlow(t *testing.T) {
 		t.Errorf("tx_pcap has %d bytes, want %d", st.Size(), 24+16+60)
 	}
 }
+
+// TestGoldensMadeWithThisOVS: the goldens (testdata/replay,
+// datapath/testdata/extract, the flowtable dumps) come from the Open
+// vSwitch version recorded in testdata/ovs-version; a live run on another
+// version would compare gvs with a different reference, so it fails and
+// says to regenerate them (make goldens, then review).
+func TestGoldensMadeWithThisOVS(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ovs-version"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSpace(string(data))
+	if !Installed() {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(SkipMessage)
+		}
+		t.Skip(SkipMessage)
+	}
+	got, err := Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("the goldens were made with Open vSwitch %s, this machine has %s: regenerate them (make goldens and GVS_UPDATE_GOLDENS=1 for the extract golden), review the changes, and update testdata/ovs-version", want, got)
+	}
+}
