@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/gvs-project/gvs/flowtable"
@@ -73,8 +74,10 @@ func TestLearnFlags(t *testing.T) {
 		t.Errorf("learned flow lacks send_flow_rem (OVS sets OFPFF_SEND_FLOW_REM from learn's send_flow_rem)")
 	}
 	// OVS also puts fin_timeout(idle_timeout=5,hard_timeout=7) first in the
-	// learned flow; gvs has no fin_timeout action yet (see the closing note
-	// of the session that found it), so that part is not asserted here.
+	// learned flow.
+	if len(fs[0].Actions) == 0 || fs[0].Actions[0] != (flowtable.FinTimeout{Idle: 5, Hard: 7}) {
+		t.Errorf("learned flow's actions %v do not start with fin_timeout(idle_timeout=5,hard_timeout=7)", fs[0].Actions)
+	}
 }
 
 // Finding 1b: learn(...output:SRC) with a value that is not a physical port
@@ -200,4 +203,44 @@ func TestNormalReservedCisco(t *testing.T) {
 			t.Errorf("frame to reserved %s forwarded to %v; OVS drops it", d, got)
 		}
 	}
+}
+
+// TestFinTimeoutLowersLearnedFlow: a TCP FIN through a flow learned with
+// fin_idle_timeout and fin_hard_timeout lowers that flow's timeouts (its
+// dump then shows them) and it expires by them, as in Open vSwitch.
+func TestFinTimeoutLowersLearnedFlow(t *testing.T) {
+	s := newSwitch(t)
+	b := s.bridge("br0", FailSecure)
+	s.port("br0", "p1:1")
+	s.port("br0", "p2:2")
+	s.flows("br0", `table=0,tcp,actions=learn(table=1,idle_timeout=60,fin_idle_timeout=5,fin_hard_timeout=7,eth_type=0x800,nw_proto=6,NXM_OF_IP_SRC[],NXM_OF_IP_DST[],output:NXM_OF_IN_PORT[]),resubmit(,1)`)
+	syn := frame(t, macVM, macB, -1, tcpSegment(ipVM, ipB, true, false)...)
+	fin := frame(t, macVM, macB, -1, tcpSegment(ipVM, ipB, false, true)...)
+	learned := func() *flowtable.Flow {
+		fs := r2table(b, 1)
+		if len(fs) != 1 {
+			t.Fatalf("table 1 has %d flows, want the learned one", len(fs))
+		}
+		return fs[0]
+	}
+	s.send("p1", syn)
+	if idle, hard := learned().Timeouts(); idle != 60 || hard != 0 {
+		t.Fatalf("after the SYN: idle %d hard %d, want 60 and none", idle, hard)
+	}
+	s.send("p1", fin)
+	f := learned()
+	if idle, hard := f.Timeouts(); idle != 5 || hard != 7 {
+		t.Fatalf("after the FIN: idle %d hard %d, want 5 and 7", idle, hard)
+	}
+	if out := f.Format(flowtable.FormatOptions{NoStats: true}); !strings.Contains(out, "idle_timeout=5, hard_timeout=7") {
+		t.Errorf("dump shows %q, want the lowered timeouts", out)
+	}
+	if gone := b.Flows.Expire(f.Modified().Add(8 * time.Second)); len(gone) != 1 {
+		t.Errorf("%d flows expired 8 s after learning, want the learned one (hard_timeout=7)", len(gone))
+	}
+}
+
+func tcpSegment(src, dst net.IP, syn, fin bool) []gopacket.SerializableLayer {
+	return []gopacket.SerializableLayer{ipv4(src, dst, layers.IPProtocolTCP),
+		&layers.TCP{SrcPort: 1000, DstPort: 22, SYN: syn, FIN: fin, ACK: fin, Seq: 1, Window: 100}, gopacket.Payload("x")}
 }

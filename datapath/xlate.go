@@ -36,9 +36,10 @@ type xlate struct {
 	loops     int // resubmits to the same or an earlier table, and patches: the loop bound
 	resubmits int
 	outputs   int
-	forks     int    // ct(table=N) copies that resume elsewhere
-	table     uint8  // the table of the flow whose actions run
-	cookie    uint64 // and its cookie (packet-ins report both)
+	forks     int             // ct(table=N) copies that resume elsewhere
+	table     uint8           // the table of the flow whose actions run
+	cookie    uint64          // and its cookie (packet-ins report both)
+	flow      *flowtable.Flow // the flow whose actions run (fin_timeout lowers its timeouts)
 	tpid      uint16
 	exit      bool       // stop translating (loop, ct fork)
 	drop      DropReason // why the traversal produced nothing, if it did not
@@ -130,10 +131,10 @@ func (x *xlate) runFlow(f *flowtable.Flow, id uint8) {
 		return
 	}
 	x.drop = DropNone
-	outer := x.cookie
-	x.cookie = f.Cookie
+	outer, outerFlow := x.cookie, x.flow
+	x.cookie, x.flow = f.Cookie, f
 	x.actions(f.Actions, id)
-	x.cookie = outer
+	x.cookie, x.flow = outer, outerFlow
 }
 
 // recurse runs a resubmit or goto_table from table from into table, with

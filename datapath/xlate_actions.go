@@ -94,6 +94,15 @@ func (x *xlate) Learn(l flowtable.Learn) {
 // Conntrack runs a ct action; see conntrack.
 func (x *xlate) Conntrack(c flowtable.CT) { x.conntrack(c) }
 
+// FinTimeout lowers the running flow's timeouts; a translation that does
+// is not cached (a hit would not lower them).
+func (x *xlate) FinTimeout(ft flowtable.FinTimeout) {
+	x.cache.off = true
+	if !x.dryRun && x.flow != nil {
+		x.bridge.Flows.LowerTimeouts(x.flow, ft.Idle, ft.Hard)
+	}
+}
+
 // TTLExceeded drops the packet for dec_ttl. As in Open vSwitch, only the
 // running flow's actions stop; the caller goes on.
 func (x *xlate) TTLExceeded() {

@@ -31,6 +31,9 @@ func (r *recorder) Controller(c Controller) {
 	r.calls = append(r.calls, fmt.Sprintf("controller %+v", c))
 }
 func (r *recorder) TTLExceeded() { r.calls = append(r.calls, "ttl exceeded") }
+func (r *recorder) FinTimeout(ft FinTimeout) {
+	r.calls = append(r.calls, fmt.Sprintf("fin_timeout %+v", ft))
+}
 
 // TestAccessIsComplete: what an action reports reading (Access) is all its
 // translation depends on, and what it reports writing is all it changes —
@@ -132,6 +135,7 @@ tcp,actions=mod_tp_src:1,mod_tp_dst:2
 ip,actions=ct(zone=NXM_NX_REG6[0..15],table=1),ct(commit,zone=5,exec(set_field:1->ct_mark)),ct_clear
 actions=conjunction(1,1/2)
 actions=note:00,set_tunnel:5,set_tunnel64:6
+actions=fin_timeout(idle_timeout=5,hard_timeout=7)
 actions=learn(table=10,priority=5,idle_timeout=30,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:NXM_OF_IN_PORT[])
 actions=learn(table=11,limit=3,result_dst=NXM_NX_REG7[0],NXM_OF_ETH_SRC[],load:NXM_NX_REG0[]->NXM_NX_REG1[])
 `

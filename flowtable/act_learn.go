@@ -358,6 +358,10 @@ func (l *Learn) Flow(k *Key) *Flow {
 	if l.SendFlowRem {
 		f.Flags |= FlagSendFlowRem
 	}
+	if l.FinIdleTimeout != 0 || l.FinHardTimeout != 0 {
+		// As OVS: the learned flow starts with the fin_timeout.
+		f.Actions = append(f.Actions, FinTimeout{Idle: l.FinIdleTimeout, Hard: l.FinHardTimeout})
+	}
 	for _, s := range l.Specs {
 		v := s.Imm
 		if !s.SrcIsImm {

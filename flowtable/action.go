@@ -65,6 +65,9 @@ type Translator interface {
 	// reason c.Reason ("" = action) and c.MaxLen; output:CONTROLLER is
 	// Controller{MaxLen: 65535}.
 	Controller(c Controller)
+	// FinTimeout lowers the running flow's timeouts (fin_timeout, on a TCP
+	// packet with FIN or RST).
+	FinTimeout(ft FinTimeout)
 	// TTLExceeded reports that dec_ttl found a TTL of 0 or 1: the packet
 	// is dropped.
 	TTLExceeded()

@@ -49,8 +49,37 @@ type Flow struct {
 	// keeps rule->modified. Atomic so that a learn refresh of an unchanged
 	// flow needs no table rebuild.
 	modified atomic.Int64
-	seq      uint64 // insertion order, for a stable dump order
-	owned    bool   // installed in a table once (guarded by the writer mutex)
+	// finIdle and finHard are the timeouts a fin_timeout action lowered
+	// (0: not lowered), atomic since the datapath lowers them.
+	finIdle, finHard atomic.Uint32
+	seq              uint64 // insertion order, for a stable dump order
+	owned            bool   // installed in a table once (guarded by the writer mutex)
+}
+
+// Timeouts returns the idle and hard timeouts in effect: IdleTimeout and
+// HardTimeout, or lower ones a fin_timeout action set.
+func (f *Flow) Timeouts() (idle, hard uint16) {
+	idle, hard = f.IdleTimeout, f.HardTimeout
+	if v := uint16(f.finIdle.Load()); v != 0 {
+		idle = v
+	}
+	if v := uint16(f.finHard.Load()); v != 0 {
+		hard = v
+	}
+	return idle, hard
+}
+
+// lowerTimeouts lowers the timeouts in effect to idle and hard seconds
+// where those are nonzero and lower, or the flow had none, as OVS's
+// fin_timeout does (the hard timeout still counts from Modified).
+func (f *Flow) lowerTimeouts(idle, hard uint16) {
+	cur, curHard := f.Timeouts()
+	if idle != 0 && (cur == 0 || idle < cur) {
+		f.finIdle.Store(uint32(idle))
+	}
+	if hard != 0 && (curHard == 0 || hard < curHard) {
+		f.finHard.Store(uint32(hard))
+	}
 }
 
 // Modified returns when the flow's hard timeout started counting: when it

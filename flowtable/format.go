@@ -57,11 +57,12 @@ func (f *Flow) Format(opts FormatOptions) string {
 		pk, by := f.Stats()
 		fmt.Fprintf(&b, "n_packets=%d, n_bytes=%d, ", pk, by)
 	}
-	if f.IdleTimeout != 0 {
-		fmt.Fprintf(&b, "idle_timeout=%d, ", f.IdleTimeout)
+	idle, hard := f.Timeouts()
+	if idle != 0 {
+		fmt.Fprintf(&b, "idle_timeout=%d, ", idle)
 	}
-	if f.HardTimeout != 0 {
-		fmt.Fprintf(&b, "hard_timeout=%d, ", f.HardTimeout)
+	if hard != 0 {
+		fmt.Fprintf(&b, "hard_timeout=%d, ", hard)
 	}
 	if f.Flags&FlagSendFlowRem != 0 {
 		b.WriteString("send_flow_rem ")

@@ -15,8 +15,11 @@ type Tables struct {
 	snap   atomic.Pointer[Snapshot]
 	stats  [NumTables]TableStats
 	limits [NumTables]TableLimit // under mu
-	gen    uint64                // last transaction number (under mu)
-	seq    uint64                // last flow/subtable sequence number (under mu)
+	// lowered is set once a fin_timeout gave some flow a timeout: the
+	// expiry then also looks at tables it would skip as untimed.
+	lowered atomic.Bool
+	gen     uint64 // last transaction number (under mu)
+	seq     uint64 // last flow/subtable sequence number (under mu)
 }
 
 // counterStripes is the number of copies of each table's lookup counters.

@@ -13,7 +13,7 @@ func (t *Tables) Expire(now time.Time) []*Flow {
 	nowNs := now.UnixNano()
 	var gone []*Flow
 	for _, tb := range s.tables {
-		if tb == nil || tb.nTimed == 0 {
+		if tb == nil || tb.nTimed == 0 && !t.lowered.Load() {
 			continue
 		}
 		for _, st := range tb.subs {
@@ -37,4 +37,18 @@ func (t *Tables) Expire(now time.Time) []*Flow {
 	return gone
 }
 
-func expired(f *Flow, now int64) bool { return timed(f) && now >= expiresAt(f) }
+func expired(f *Flow, now int64) bool {
+	idle, hard := f.Timeouts()
+	return (idle != 0 || hard != 0) && now >= expiresAt(f)
+}
+
+// LowerTimeouts runs a fin_timeout action of flow f (see Flow.Timeouts):
+// its timeouts drop to idle and hard seconds where that is lower. A flow
+// without timeouts that gets one is then expired like the others.
+func (t *Tables) LowerTimeouts(f *Flow, idle, hard uint16) {
+	if idle == 0 && hard == 0 {
+		return
+	}
+	f.lowerTimeouts(idle, hard)
+	t.lowered.Store(true)
+}

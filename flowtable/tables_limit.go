@@ -82,15 +82,16 @@ func (x *txn) victim(id uint8, l TableLimit) *Flow {
 func expiresAt(f *Flow) int64 {
 	const sec = int64(time.Second)
 	at := int64(1<<63 - 1)
-	if f.HardTimeout != 0 {
-		at = f.modified.Load() + int64(f.HardTimeout)*sec
+	idle, hard := f.Timeouts()
+	if hard != 0 {
+		at = f.modified.Load() + int64(hard)*sec
 	}
-	if f.IdleTimeout != 0 {
+	if idle != 0 {
 		last := f.used.Load()
 		if last == 0 {
 			last = f.Created.UnixNano()
 		}
-		at = min(at, last+int64(f.IdleTimeout)*sec)
+		at = min(at, last+int64(idle)*sec)
 	}
 	return at
 }
