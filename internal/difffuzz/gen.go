@@ -53,7 +53,7 @@ func Generate(seed uint64, nFlows, nFrames int) *Case {
 	g := &gen{rand.New(rand.NewPCG(seed, seed^0x5eed))}
 	c := &Case{Seed: seed, Standalone: g.chance(30)}
 	for i := 0; i < nFlows; i++ {
-		c.Flows = append(c.Flows, g.flow())
+		c.Flows = append(c.Flows, g.flow(i))
 	}
 	for i := 0; i < nFrames; i++ {
 		p := Ports[g.n(len(Ports))]
@@ -64,10 +64,14 @@ func Generate(seed uint64, nFlows, nFrames int) *Case {
 
 // flow writes one flow in ovs-ofctl syntax whose actions only use what its
 // match makes available (prerequisites).
-func (g *gen) flow() string {
+//
+// Priorities are distinct (1000 minus the flow's index, then a random
+// tens digit): OpenFlow leaves the choice between overlapping flows of one
+// priority to the switch, and the two switches may choose differently.
+func (g *gen) flow(i int) string {
 	table := g.n(4)
 	var m []string
-	m = append(m, fmt.Sprintf("table=%d", table), fmt.Sprintf("priority=%d", g.n(5)*10))
+	m = append(m, fmt.Sprintf("table=%d", table), fmt.Sprintf("priority=%d", g.n(5)*1000+999-i))
 	if g.chance(40) {
 		m = append(m, fmt.Sprintf("in_port=%d", 1+g.n(len(Ports))))
 	}
@@ -143,6 +147,7 @@ func (g *gen) actions(table int, tagged, ip, ip6, l4 bool) string {
 		case 5:
 			if tagged {
 				a = append(a, "pop_vlan")
+				tagged = false // a second pop has no tag it is sure of
 			}
 		case 6:
 			a = append(a, g.pick("mod_dl_src", "mod_dl_dst")+":"+pickInt(g, macs[:4]))
