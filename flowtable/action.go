@@ -93,7 +93,7 @@ func (s *FieldSet) AddTo(wc *Key) {
 		for ; set != 0; set &= set - 1 {
 			id := FieldID(w*64 + bits.TrailingZeros64(set))
 			if f := FieldByID(id); f != nil && f.ID != FieldNone {
-				wc.SetMasked(f, f.FullMask(), f.FullMask())
+				wc.Set(f, f.FullMask())
 			}
 		}
 	}

@@ -87,6 +87,14 @@ const (
 	ProtoSCTP   = 132
 )
 
+// normalize clears the value bits the mask does not select, so that equal
+// matches compare equal.
+func (m *Match) normalize() {
+	for i := range m.Value {
+		m.Value[i] &= m.Mask[i]
+	}
+}
+
 // laterFragment reports whether m matches only later IP fragments
 // (nw_frag=later).
 func (m *Match) laterFragment() bool {

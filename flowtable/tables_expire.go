@@ -37,9 +37,28 @@ func (t *Tables) Expire(now time.Time) []*Flow {
 	return gone
 }
 
-func expired(f *Flow, now int64) bool {
+func expired(f *Flow, now int64) bool { return now >= expiresAt(f) }
+
+// never is expiresAt's answer for a flow without timeouts.
+const never = int64(1<<63 - 1)
+
+// expiresAt is when f would expire if nothing hit it again, by the
+// timeouts in effect (never without any).
+func expiresAt(f *Flow) int64 {
+	const sec = int64(time.Second)
+	at := never
 	idle, hard := f.Timeouts()
-	return (idle != 0 || hard != 0) && now >= expiresAt(f)
+	if hard != 0 {
+		at = f.modified.Load() + int64(hard)*sec
+	}
+	if idle != 0 {
+		last := f.used.Load()
+		if last == 0 {
+			last = f.Created.UnixNano()
+		}
+		at = min(at, last+int64(idle)*sec)
+	}
+	return at
 }
 
 // LowerTimeouts runs a fin_timeout action of flow f (see Flow.Timeouts):

@@ -250,11 +250,8 @@ func (t *Tables) Replace(flows []*Flow, now time.Time) error {
 		}
 	}
 	for _, f := range flows {
-		var m Match
-		m.Mask = f.Match.Mask
-		for i := range m.Value {
-			m.Value[i] = f.Match.Value[i] & m.Mask[i]
-		}
+		m := f.Match
+		m.normalize()
 		if o := old.tables[f.Table].findExact(&m, f.Priority); o != nil && (o == f || sameDef(o, f, &m)) {
 			x.insert(o)
 			continue

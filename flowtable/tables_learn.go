@@ -18,9 +18,7 @@ func (t *Tables) Learn(f *Flow, limit uint32, now time.Time) (ok bool, refreshed
 		return false, nil
 	}
 	if !f.owned {
-		for i := range f.Match.Value {
-			f.Match.Value[i] &= f.Match.Mask[i]
-		}
+		f.Match.normalize()
 	}
 	if old := t.snap.Load().tables[f.Table].findExact(&f.Match, f.Priority); old != nil && sameLearned(old, f) {
 		old.RestartHardTimeout(now.UnixNano())

@@ -3,7 +3,6 @@ package flowtable
 import (
 	"errors"
 	"fmt"
-	"time"
 )
 
 // ErrTableFull is Apply's error for an add into a table at its flow limit
@@ -78,24 +77,6 @@ func (x *txn) victim(id uint8, l TableLimit) *Flow {
 	return best
 }
 
-// expiresAt is when a timed flow would expire if nothing hit it again.
-func expiresAt(f *Flow) int64 {
-	const sec = int64(time.Second)
-	at := int64(1<<63 - 1)
-	idle, hard := f.Timeouts()
-	if hard != 0 {
-		at = f.modified.Load() + int64(hard)*sec
-	}
-	if idle != 0 {
-		last := f.used.Load()
-		if last == 0 {
-			last = f.Created.UnixNano()
-		}
-		at = min(at, last+int64(idle)*sec)
-	}
-	return at
-}
-
 // countCookie returns how many flows of table id have cookie c.
 func (x *txn) countCookie(id uint8, c uint64) int {
 	n := 0
@@ -118,26 +99,20 @@ func (t *Tables) fitsLimits(flows []*Flow) error {
 	}
 	for id, l := range t.limits {
 		if l.Max > 0 && n[id] > l.Max {
-			seen := make(map[Match]map[uint16]bool, n[id])
-			distinct := 0
+			type entry struct {
+				m   Match
+				pri uint16
+			}
+			distinct := make(map[entry]bool, n[id])
 			for _, f := range flows {
-				if int(f.Table) != id {
-					continue
-				}
-				m := f.Match
-				for i := range m.Value {
-					m.Value[i] &= m.Mask[i]
-				}
-				if seen[m] == nil {
-					seen[m] = map[uint16]bool{}
-				}
-				if !seen[m][f.Priority] {
-					seen[m][f.Priority] = true
-					distinct++
+				if int(f.Table) == id {
+					e := entry{f.Match, f.Priority}
+					e.m.normalize()
+					distinct[e] = true
 				}
 			}
-			if distinct > l.Max {
-				return fmt.Errorf("table %d would hold %d flows, over its limit of %d: %w", id, distinct, l.Max, ErrTableFull)
+			if len(distinct) > l.Max {
+				return fmt.Errorf("table %d would hold %d flows, over its limit of %d: %w", id, len(distinct), l.Max, ErrTableFull)
 			}
 		}
 	}

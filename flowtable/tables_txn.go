@@ -227,9 +227,7 @@ func (x *txn) prepare(f *Flow) *Flow {
 	if f.owned {
 		f = f.cloneDef()
 	}
-	for i := range f.Match.Value {
-		f.Match.Value[i] &= f.Match.Mask[i]
-	}
+	f.Match.normalize()
 	f.soft = isSoft(f.Actions)
 	f.Created = x.now
 	f.modified.Store(x.now.UnixNano())
