@@ -1,6 +1,7 @@
 package datapath
 
 import (
+	"slices"
 	"unsafe"
 
 	"github.com/gvs-project/gvs/datapath/fdb"
@@ -144,6 +145,15 @@ type macLearn struct {
 	port uint32
 }
 
+// clone copies d for an entry to keep; reset then reuses d's slices.
+func (d *cacheDeps) clone() cacheDeps {
+	c := *d
+	c.bridges, c.ports, c.hits = slices.Clone(d.bridges), slices.Clone(d.ports), slices.Clone(d.hits)
+	c.lookups, c.learns = slices.Clone(d.lookups), slices.Clone(d.learns)
+	c.refreshes, c.patches = slices.Clone(d.refreshes), slices.Clone(d.patches)
+	return c
+}
+
 func (d *cacheDeps) reset() {
 	*d = cacheDeps{bridges: d.bridges[:0], ports: d.ports[:0], hits: d.hits[:0],
 		lookups: d.lookups[:0], learns: d.learns[:0], refreshes: d.refreshes[:0], patches: d.patches[:0]}
@@ -217,17 +227,13 @@ func (c *flowCache) insert(b *Bridge, table uint8, k *flowtable.Key, x *xlate, l
 	// The entry matches the bits translation looked at and all metadata.
 	header := flowtable.HeaderMask()
 	var mask, mk flowtable.Key
-	e := &cacheEntry{ops: append([]op(nil), x.ops...), recircs: append([]recirc(nil), x.recircs...), drop: x.drop}
+	e := &cacheEntry{ops: slices.Clone(x.ops), recircs: slices.Clone(x.recircs), drop: x.drop}
 	for i := range mask {
 		mask[i] = x.wc[i] | ^header[i]
 		mk[i] = k[i] & mask[i]
 		e.pass[i] = header[i] &^ x.wc[i]
 	}
-	d := &x.cache
-	e.deps = cacheDeps{bridges: append([]bridgeDep(nil), d.bridges...), ports: append([]portDep(nil), d.ports...),
-		hits: append([]*flowtable.Flow(nil), d.hits...), lookups: append([]lookupRec(nil), d.lookups...),
-		learns: append([]macLearn(nil), d.learns...), refreshes: append([]*flowtable.Flow(nil), d.refreshes...),
-		patches: append([]*Port(nil), d.patches...), until: d.until}
+	e.deps = x.cache.clone()
 	var cm *cacheMask
 	for _, m := range c.masks {
 		if m.b == b && m.table == table && m.mask == mask {
