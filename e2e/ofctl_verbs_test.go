@@ -315,18 +315,7 @@ func TestOfctlVerbsMatchOVS(t *testing.T) {
 	if !strings.HasPrefix(gvs["sort --sort=tp_dst"], "22 80 - - - -\n") {
 		t.Errorf("gvs --sort=tp_dst order: %q", gvs["sort --sort=tp_dst"])
 	}
-	o := ovstest.Start(t)
-	if err := o.AddBridge("br0", true); err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range []string{"p1", "p2"} {
-		if err := o.AddPort("br0", p, i+1, "", nil, 0, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := o.AddFlowsFile("br0", file1); err != nil {
-		t.Fatal(err)
-	}
+	o := ovsBridge(t, file1)
 	ovsRun := func(run func(...string) (string, error)) func(...string) (string, int) {
 		return func(args ...string) (string, int) {
 			out, err := run(args...)
@@ -386,18 +375,7 @@ func TestTraceOVSForms(t *testing.T) {
 			t.Errorf("trace %v: %v %q, want a refusal", args, err, errOut)
 		}
 	}
-	o := ovstest.Start(t)
-	if err := o.AddBridge("br0", true); err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range []string{"p1", "p2"} {
-		if err := o.AddPort("br0", p, i+1, "", nil, 0, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := o.AddFlowsFile("br0", file); err != nil {
-		t.Fatal(err)
-	}
+	o := ovsBridge(t, file)
 	for _, c := range cases {
 		out, err := o.Appctl(append([]string{"ofproto/trace"}, c.args...)...)
 		if err != nil {
@@ -542,4 +520,23 @@ func TestShowPortDown(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling the port's state
 	}
+}
+
+// ovsBridge starts Open vSwitch with a secure bridge br0 of ports p1 and
+// p2 (OpenFlow 1 and 2) holding the flows of file.
+func ovsBridge(t *testing.T, file string) *ovstest.OVS {
+	t.Helper()
+	o := ovstest.Start(t)
+	if err := o.AddBridge("br0", true); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []string{"p1", "p2"} {
+		if err := o.AddPort("br0", p, i+1, "", nil, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.AddFlowsFile("br0", file); err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
