@@ -174,19 +174,10 @@ func parse(pk *packet.Packet, p *pkt, checksums bool) {
 			return
 		}
 		if l.L4 != 0 {
-			sum = pseudoSum(ip, p.t.v6, p.t.proto, uint32(l.End-l.L4))
+			sum = header.IPPseudoHeaderSum(ip, p.t.v6, p.t.proto, uint32(l.End-l.L4))
 		}
 	}
 	transport(f, l, p, checksums, sum, false)
-}
-
-// pseudoSum is the pseudo-header sum of the IP header ip for a transport
-// segment of n bytes.
-func pseudoSum(ip []byte, v6 bool, proto uint8, n uint32) uint32 {
-	if v6 {
-		return header.PseudoHeaderSum(proto, ip[8:24], ip[24:40], n)
-	}
-	return header.PseudoHeaderSum(proto, ip[12:16], ip[16:20], n)
 }
 
 // addresses fills the tuple's addresses and protocol from an IP header

@@ -28,12 +28,9 @@ func completeChecksum(f []byte) {
 	default:
 		return
 	}
-	ip, seg := f[l.L3:], f[l.L4:l.End]
-	src, dst := ip[12:16], ip[16:20]
-	if l.EthType == header.EtherTypeIPv6 {
-		src, dst = ip[8:24], ip[24:40]
-	}
-	setL4Checksum(seg, at, header.PseudoHeaderSum(l.Proto, src, dst, uint32(len(seg))), l.Proto == header.ProtocolUDP)
+	seg := f[l.L4:l.End]
+	sum := header.IPPseudoHeaderSum(f[l.L3:], l.EthType == header.EtherTypeIPv6, l.Proto, uint32(len(seg)))
+	setL4Checksum(seg, at, sum, l.Proto == header.ProtocolUDP)
 }
 
 // setL4Checksum computes the checksum of seg (a TCP or UDP segment) with

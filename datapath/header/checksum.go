@@ -53,6 +53,15 @@ func PseudoHeaderSum(proto uint8, src, dst []byte, length uint32) uint32 {
 	return uint32(fold(uint64(s) + uint64(proto) + uint64(length>>16) + uint64(length&0xffff)))
 }
 
+// IPPseudoHeaderSum is PseudoHeaderSum with the addresses taken from the
+// IPv4 header ip, or the IPv6 header if v6.
+func IPPseudoHeaderSum(ip []byte, v6 bool, proto uint8, length uint32) uint32 {
+	if v6 {
+		return PseudoHeaderSum(proto, ip[8:24], ip[24:40], length)
+	}
+	return PseudoHeaderSum(proto, ip[12:16], ip[16:20], length)
+}
+
 // UpdateChecksum16 returns checksum sum (as stored in a header) adjusted
 // for one 16-bit word of the covered data changing from old to new, by
 // RFC 1624 equation 3: HC' = ~(~HC + ~m + m').
