@@ -100,7 +100,7 @@ func addrOf(ip net.IP) netip.Addr {
 // subscribes to, it dumps again and replaces them in one snapshot. ns
 // names the network namespace (nil: the current one). It returns after
 // the first load, and stops following when ctx ends; errors after the
-// first load go to onErr (which may be nil).
+// first load go to onErr (which may be nil), never after ctx ends.
 func WatchKernel(ctx context.Context, t *Table, ns *netns.NsHandle, onErr func(error)) error {
 	h := &netlink.Handle{}
 	opts := netlink.RouteSubscribeOptions{}
@@ -114,7 +114,8 @@ func WatchKernel(ctx context.Context, t *Table, ns *netns.NsHandle, onErr func(e
 	updates := make(chan netlink.RouteUpdate, 64)
 	done := make(chan struct{})
 	report := func(err error) {
-		if onErr != nil && err != nil {
+		// netlink's reader may still fail while closing after ctx ends.
+		if onErr != nil && err != nil && ctx.Err() == nil {
 			onErr(err)
 		}
 	}
