@@ -149,6 +149,7 @@ func TestEncapErrors(t *testing.T) {
 		{"no source", func(c *Config) { c.Src = netip.Addr{} }, 64, ErrConfig},
 		{"geneve odd options", func(c *Config) { c.Type = TypeGeneve; c.Options = []byte{1, 2} }, 64, ErrConfig},
 		{"headroom", func(c *Config) {}, 49, ErrHeadroom},
+		{"over mtu", func(c *Config) { c.MTU = 20 + 8 + 8 + 60 }, 64, ErrTooBig},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,6 +161,17 @@ func TestEncapErrors(t *testing.T) {
 				t.Fatalf("Encap = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestEncapAtMTU(t *testing.T) {
+	inner := mustHex(t, goldenInner)
+	c := goldens[0].cfg
+	c.MTU = 20 + 8 + 8 + len(inner)
+	buf := make([]byte, 64+len(inner))
+	copy(buf[64:], inner)
+	if _, err := Encap(buf, 64, &c); err != nil {
+		t.Fatalf("frame exactly at the MTU: %v", err)
 	}
 }
 

@@ -63,7 +63,7 @@ func (c *Config) valid() bool {
 // present only with FlagKey and the GRE checksum only with FlagCsum.
 //
 // Errors: ErrConfig (unknown type, mixed or missing address families, bad
-// Geneve options), ErrHeadroom, ErrTooBig (outer IP length over 65535).
+// Geneve options), ErrHeadroom, ErrTooBig (outer IP length over c.MTU or 65535).
 // Encap allocates nothing.
 func Encap(buf []byte, off int, c *Config) (int, error) {
 	if !c.valid() {
@@ -92,7 +92,7 @@ func Encap(buf []byte, off int, c *Config) (int, error) {
 		proto = IPProtocolGRE
 	}
 	l4Len := len(l4)
-	if l4Len+ipLen > 0xffff {
+	if l4Len+ipLen > 0xffff || (c.MTU > 0 && l4Len+ipLen > c.MTU) {
 		return 0, ErrTooBig
 	}
 	ttl := c.TTL

@@ -89,6 +89,9 @@ type Config struct {
 	SrcMAC, DstMAC header.MAC
 	// Options are Geneve options, opaque, a multiple of 4 bytes.
 	Options []byte
+	// MTU is the underlay device's MTU: an outer IP packet longer than
+	// it is ErrTooBig (OVS drops it rather than fragment). 0: no check.
+	MTU int
 }
 
 // Metadata is what Decap reads from an outer frame: the flow's tunnel
