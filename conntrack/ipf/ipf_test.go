@@ -49,8 +49,13 @@ func TestAdd(t *testing.T) {
 			{2960, 3040, false, Invalid, ReasonOverlap},
 		}, Counters{Accepted: 1, Overlap: 2}},
 		{"v4 last before held data", false, false, d4, []piece{
-			{1480, 2960, true, Held, 0}, {8, 1480, false, Invalid, ReasonOverlap},
-		}, Counters{Accepted: 1, Overlap: 1}},
+			{1480, 2960, true, Held, 0}, {8, 1480, false, Held, 0}, // kept, as by OVS
+			{0, 8, true, Invalid, ReasonTooSmall},
+		}, Counters{Accepted: 2, TooSmall: 1}},
+		{"v4 second last fragment", false, false, payload(3040), []piece{
+			{2960, 3000, false, Held, 0}, {3000, 3040, false, Held, 0},
+			{0, 1480, true, Held, 0}, {1480, 2960, true, Complete, 0},
+		}, Counters{Accepted: 4, Completed: 4}},
 		{"v4 too small", false, false, d4, []piece{
 			{0, 1176, true, Invalid, ReasonTooSmall}, {0, 1480, true, Held, 0},
 		}, Counters{Accepted: 1, TooSmall: 1}},

@@ -43,7 +43,8 @@ type list struct {
 	slots      []slot // in arrival order until build sorts them
 	first      frag   // the first fragment's headers, once it arrived
 	haveFirst  bool
-	total      int // the datagram's data length, once the last fragment arrived; else -1
+	haveLast   bool
+	end        int // the end of the data held furthest into the datagram
 	have       int // data bytes held
 	dg         Datagram
 	buf        []byte // dg.Frame's storage
@@ -59,20 +60,17 @@ type slot struct {
 func (ls *list) reset(k Key, v6 bool, expires int64) {
 	ls.key, ls.v6, ls.state, ls.expires = k, v6, stateWaiting, expires
 	ls.slots = ls.slots[:0]
-	ls.haveFirst, ls.total, ls.have = false, -1, 0
+	ls.haveFirst, ls.haveLast, ls.end, ls.have = false, false, 0, 0
 	ls.dg.owner = ls
 }
 
-// check says why fr cannot join the list, or 0.
+// check says why fr cannot join the list, or 0. As in OVS, only a
+// fragment whose data meets data already held is refused: a last
+// fragment that ends before held data, or a second last one, is kept,
+// and its list then cannot complete and expires.
 func (ls *list) check(fr *frag, max int) Reason {
 	if len(ls.slots) >= max {
 		return ReasonListFull
-	}
-	if fr.last && ls.total >= 0 && fr.end != ls.total {
-		return ReasonOverlap
-	}
-	if ls.total >= 0 && fr.end > ls.total || fr.last && fr.end < ls.maxEnd() {
-		return ReasonOverlap
 	}
 	for i := range ls.slots {
 		s := &ls.slots[i]
@@ -84,14 +82,6 @@ func (ls *list) check(fr *frag, max int) Reason {
 		}
 	}
 	return 0
-}
-
-func (ls *list) maxEnd() int {
-	m := 0
-	for i := range ls.slots {
-		m = max(m, ls.slots[i].end)
-	}
-	return m
 }
 
 // add copies the fragment fr of frame f into the list, reusing a slot's
@@ -109,17 +99,16 @@ func (ls *list) add(f []byte, fr *frag) {
 	if fr.first {
 		ls.first, ls.haveFirst = *fr, true
 	}
-	if fr.last {
-		ls.total = fr.end
-	}
+	ls.haveLast = ls.haveLast || fr.last
+	ls.end = max(ls.end, fr.end)
 	ls.have += fr.end - fr.start
 }
 
-// whole reports whether the list has all of its datagram: the first and
-// last fragments and, since no two overlap, as many bytes as the last
-// one's end.
+// whole reports whether the list has all of its datagram, as OVS
+// decides it: a first and a last fragment seen and, since no two
+// fragments overlap, the data contiguous from 0 to the furthest end.
 func (ls *list) whole() bool {
-	return ls.haveFirst && ls.total >= 0 && ls.have == ls.total
+	return ls.haveFirst && ls.haveLast && ls.have == ls.end
 }
 
 // build sorts the fragments by offset and makes the datagram of them.

@@ -19,8 +19,7 @@ type Counters struct {
 	// TooSmall fragments (other than a last one) were below the minimum
 	// fragment size.
 	TooSmall uint64
-	// Overlap fragments duplicated or overlapped data already held, or
-	// reached past the datagram's end.
+	// Overlap fragments duplicated or overlapped data already held.
 	Overlap uint64
 	// Purged fragments belonged to a completed datagram that was released
 	// unsent or never released.

@@ -47,8 +47,7 @@ const (
 	ReasonOversized
 	// ReasonDuplicate: the fragment's data is already held.
 	ReasonDuplicate
-	// ReasonOverlap: the fragment overlaps data already held, or ends past
-	// the end the last fragment set, or is a second, different last one.
+	// ReasonOverlap: the fragment overlaps data already held.
 	ReasonOverlap
 	// ReasonTooManyFrags: MaxFrags fragments are held already.
 	ReasonTooManyFrags
