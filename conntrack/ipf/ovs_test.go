@@ -1,6 +1,7 @@
 package ipf
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,5 +75,26 @@ func TestStatusMatchesOVS(t *testing.T) {
 		if got := r.Status().String(); strings.TrimSpace(got) != strings.TrimSpace(want) {
 			t.Errorf("after %q:\n got\n%s\nOVS\n%s", tt.name, got, want)
 		}
+	}
+	// The lists left waiting, as -m dumps them (OVS in hash order).
+	out, err := o.Appctl("dpctl/ipf-get-status", "-m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, lists, _ := strings.Cut(out, "Fragment Lists:")
+	var want []string
+	for _, l := range strings.Split(lists, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			want = append(want, l)
+		}
+	}
+	got := r.DumpLists()
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("lists:\n got %q\nwant %q", got, want)
+	}
+	if v := r.Status().Verbose(r.DumpLists()); !strings.Contains(v, "Fragment Lists:") || !strings.HasPrefix(v, r.Status().String()) {
+		t.Errorf("verbose status:\n%s", v)
 	}
 }
