@@ -5,81 +5,30 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gvs-project/gvs/datapath/header"
+	"github.com/gvs-project/gvs/internal/ovstest"
 )
 
-// nativeOVS is an Open vSwitch started with --enable-dummy without
-// override: internal/ovstest's override also replaces tunnel vports by
-// dummy ones, which turns native tunnelling (tnl_push) off.
-type nativeOVS struct {
-	t   *testing.T
-	dir string
-	env []string
-}
-
-func startNativeOVS(t *testing.T) *nativeOVS {
-	t.Helper()
-	const schema = "/usr/share/openvswitch/vswitch.ovsschema"
-	_, err := exec.LookPath("ovs-vswitchd")
-	if _, serr := os.Stat(schema); err != nil || serr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Open vSwitch (ovs-vswitchd and its schema) is not installed")
-		}
-		t.Skip("Open vSwitch (ovs-vswitchd and its schema) is not installed")
+// mustRun returns a function that runs one Open vSwitch tool against o
+// ("ovs-vsctl", "ovs-ofctl" or "ovs-appctl") and fails the test on error.
+func mustRun(t *testing.T, o *ovstest.OVS) func(tool string, args ...string) string {
+	tools := map[string]func(...string) (string, error){
+		"ovs-vsctl": o.Vsctl, "ovs-ofctl": o.Ofctl, "ovs-appctl": o.Appctl,
 	}
-	dir, err := os.MkdirTemp("/tmp", "tnlovs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &nativeOVS{t: t, dir: dir, env: append(os.Environ(),
-		"OVS_RUNDIR="+dir, "OVS_LOGDIR="+dir, "OVS_DBDIR="+dir, "OVS_SYSCONFDIR="+dir)}
-	t.Cleanup(o.stop)
-	db := filepath.Join(dir, "conf.db")
-	sock := "unix:" + filepath.Join(dir, "db.sock")
-	o.run("ovsdb-tool", "create", db, schema)
-	o.run("ovsdb-server", db, "--remote=p"+sock, "--pidfile="+filepath.Join(dir, "ovsdb-server.pid"),
-		"--log-file="+filepath.Join(dir, "db.log"), "--detach")
-	o.run("ovs-vsctl", "--db="+sock, "--no-wait", "init")
-	// --detach returns once the daemon is ready to serve.
-	o.run("ovs-vswitchd", "--enable-dummy", "--disable-system", "--disable-system-route", sock,
-		"--pidfile="+filepath.Join(dir, "ovs-vswitchd.pid"), "--log-file="+filepath.Join(dir, "vswitchd.log"), "--detach")
-	return o
-}
-
-func (o *nativeOVS) run(name string, args ...string) string {
-	o.t.Helper()
-	c := exec.Command(name, args...)
-	c.Env = o.env
-	out, err := c.CombinedOutput()
-	if err != nil {
-		log, _ := os.ReadFile(filepath.Join(o.dir, "vswitchd.log"))
-		o.t.Fatalf("%s %s: %v\n%s\n%s", name, strings.Join(args, " "), err, out, log)
-	}
-	return string(out)
-}
-
-func (o *nativeOVS) stop() {
-	for _, f := range []string{"ovs-vswitchd.pid", "ovsdb-server.pid"} {
-		b, err := os.ReadFile(filepath.Join(o.dir, f))
+	return func(tool string, args ...string) string {
+		t.Helper()
+		out, err := tools[tool](args...)
 		if err != nil {
-			continue
+			t.Fatalf("%v\n%s", err, o.Logs())
 		}
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
-			for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
+		return out
 	}
-	os.RemoveAll(o.dir)
 }
 
 // pcapFrames returns the frames of a pcap file written so far.
@@ -108,9 +57,11 @@ func TestEncapLiveOVS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Open vSwitch")
 	}
-	o := startNativeOVS(t)
-	pcap := filepath.Join(o.dir, "p0.pcap")
-	o.run("ovs-vsctl", "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy", "other_config:hwaddr=aa:55:aa:55:00:01",
+	// Native tunnelling: with the default override tunnel ports are dummies.
+	o := ovstest.Start(t, ovstest.NativeTunnels())
+	run := mustRun(t, o)
+	pcap := filepath.Join(o.Dir, "p0.pcap")
+	run("ovs-vsctl", "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy", "other_config:hwaddr=aa:55:aa:55:00:01",
 		"--", "add-port", "br0", "p0", "--", "set", "Interface", "p0", "type=dummy", "ofport_request=1", "options:tx_pcap="+pcap)
 	args := []string{"add-br", "int-br", "--", "set", "bridge", "int-br", "datapath_type=dummy",
 		"--", "add-port", "int-br", "p1", "--", "set", "Interface", "p1", "type=dummy", "ofport_request=1"}
@@ -141,17 +92,17 @@ func TestEncapLiveOVS(t *testing.T) {
 			"type="+g.cfg.Type.String(), "ofport_request="+strconv.Itoa(i+2))
 		args = append(args, opts...)
 	}
-	o.run("ovs-vsctl", args...)
-	o.run("ovs-appctl", "netdev-dummy/ip4addr", "br0", "1.1.2.88/24")
-	o.run("ovs-appctl", "netdev-dummy/ip6addr", "br0", "2001:cafe::88/24")
-	o.run("ovs-appctl", "ovs/route/add", "1.1.2.92/24", "br0")
-	o.run("ovs-appctl", "ovs/route/add", "2001:cafe::92/24", "br0")
+	run("ovs-vsctl", args...)
+	run("ovs-appctl", "netdev-dummy/ip4addr", "br0", "1.1.2.88/24")
+	run("ovs-appctl", "netdev-dummy/ip6addr", "br0", "2001:cafe::88/24")
+	run("ovs-appctl", "ovs/route/add", "1.1.2.92/24", "br0")
+	run("ovs-appctl", "ovs/route/add", "2001:cafe::92/24", "br0")
 	for ip, mac := range map[string]header.MAC{"1.1.2.92": mac92, "1.1.2.93": mac93, "2001:cafe::92": mac6} {
-		o.run("ovs-appctl", "tnl/neigh/set", "br0", ip, mac.String())
+		run("ovs-appctl", "tnl/neigh/set", "br0", ip, mac.String())
 	}
-	o.run("ovs-ofctl", "add-flow", "br0", "actions=normal")
-	o.run("ovs-ofctl", "add-flow", "int-br", "in_port=1,actions="+strings.Join(ports, ","))
-	o.run("ovs-appctl", "netdev-dummy/receive", "p1", goldenInner)
+	run("ovs-ofctl", "add-flow", "br0", "actions=normal")
+	run("ovs-ofctl", "add-flow", "int-br", "in_port=1,actions="+strings.Join(ports, ","))
+	run("ovs-appctl", "netdev-dummy/receive", "p1", goldenInner)
 
 	var frames [][]byte
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {

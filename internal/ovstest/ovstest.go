@@ -41,6 +41,7 @@ type OVS struct {
 
 	t       testing.TB
 	env     []string
+	native  bool
 	db      *daemon
 	vswitch *daemon
 	stopped bool
@@ -65,10 +66,21 @@ func schemaPath() string {
 	return ""
 }
 
+// Option changes how Start runs ovs-vswitchd.
+type Option func(*OVS)
+
+// NativeTunnels starts ovs-vswitchd with --enable-dummy instead of the
+// default --enable-dummy=override. Override also replaces the tunnel vport
+// classes (vxlan, geneve, gre, ...) by dummies, which turns native
+// tunnelling (tnl_push/tnl_pop) off; without it tunnel ports encapsulate
+// and decapsulate as on a real userspace datapath.
+func NativeTunnels() Option { return func(o *OVS) { o.native = true } }
+
 // Start starts ovsdb-server and ovs-vswitchd in a fresh temporary directory
 // and registers a cleanup that stops both and removes the directory. Without
 // Open vSwitch the test is skipped, except with CI=true where that is fatal.
-func Start(t testing.TB) *OVS {
+// With no options ovs-vswitchd runs with --enable-dummy=override.
+func Start(t testing.TB, opts ...Option) *OVS {
 	t.Helper()
 	if !Installed() {
 		if os.Getenv("CI") == "true" {
@@ -82,6 +94,9 @@ func Start(t testing.TB) *OVS {
 		t.Fatal(err)
 	}
 	o := &OVS{Dir: dir, t: t}
+	for _, opt := range opts {
+		opt(o)
+	}
 	o.env = append(os.Environ(),
 		"OVS_RUNDIR="+dir, "OVS_LOGDIR="+dir, "OVS_DBDIR="+dir, "OVS_SYSCONFDIR="+dir)
 	t.Cleanup(o.cleanup)
@@ -113,7 +128,11 @@ func (o *OVS) start() error {
 		return fmt.Errorf("ovs-vsctl init: %v: %s", err, out)
 	}
 	o.vswitch = &daemon{pidFile: filepath.Join(o.Dir, "ovs-vswitchd.pid")}
-	if err := o.vswitch.start(o.command("ovs-vswitchd", "--enable-dummy=override", "--disable-system",
+	dummy := "--enable-dummy=override"
+	if o.native {
+		dummy = "--enable-dummy"
+	}
+	if err := o.vswitch.start(o.command("ovs-vswitchd", dummy, "--disable-system",
 		"--disable-system-route", "unix:"+sock,
 		"--pidfile="+o.vswitch.pidFile, "--log-file="+filepath.Join(o.Dir, "vswitchd.log"))); err != nil {
 		return fmt.Errorf("ovs-vswitchd: %v", err)

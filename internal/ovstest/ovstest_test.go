@@ -88,3 +88,34 @@ func TestGoldensMadeWithThisOVS(t *testing.T) {
 		t.Fatalf("the goldens were made with Open vSwitch %s, this machine has %s: regenerate them (make goldens and GVS_UPDATE_GOLDENS=1 for the extract golden), review the changes, and update testdata/ovs-version", want, got)
 	}
 }
+
+// TestNativeTunnels: by default (--enable-dummy=override) a vxlan port is a
+// dummy and opens no tunnel UDP port; with NativeTunnels it is a real
+// native tunnel port, listed by tnl/ports/show.
+func TestNativeTunnels(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opts   []Option
+		listen bool
+	}{
+		{"override", nil, false},
+		{"native", []Option{NativeTunnels()}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Start(t, tc.opts...)
+			if err := o.AddBridge("br0", true); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.AddPort("br0", "t0", 2, "vxlan", map[string]string{"remote_ip": "1.1.2.92"}, 0, nil); err != nil {
+				t.Fatal(err)
+			}
+			out, err := o.Appctl("tnl/ports/show")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(out, "(4789)"); got != tc.listen {
+				t.Errorf("tnl/ports/show lists UDP 4789: %v, want %v\n%s", got, tc.listen, out)
+			}
+		})
+	}
+}
