@@ -30,6 +30,7 @@ type frag struct {
 	data        int  // where the fragment's data starts in the frame
 	dataEnd     int  // where it ends (the IP datagram's end; padding excluded)
 	l3          int  // the IP header
+	hdr         int  // what the reassembled IP length counts besides the data: the IPv4 header, or IPv6's unfragmentable extension headers
 	// IPv6 only: where the fragment header is and where the byte naming
 	// it (the previous header's next-header field) is.
 	fragHdr, nextHdr int
@@ -82,13 +83,13 @@ func (r *Reassembler) parse4(ip []byte, fr *frag) Reason {
 	fr.start = int(fo&0x1fff) * 8
 	fr.end = fr.start + len(ip) - hl
 	fr.first, fr.last = fr.start == 0, fo&0x2000 == 0
-	fr.data = fr.l3 + hl
+	fr.data, fr.hdr = fr.l3+hl, hl
 	switch {
 	case fr.end == fr.start:
 		return ReasonMalformed
 	case !fr.last && len(ip) < r.fam[0].minFrag:
 		return ReasonTooSmall
-	case hl+fr.end > maxIPv4Total:
+	case fr.hdr+fr.end > maxIPv4Total:
 		return ReasonOversized
 	}
 	return 0
@@ -131,7 +132,7 @@ func (r *Reassembler) parse6(ip []byte, fr *frag) Reason {
 	fo := binary.BigEndian.Uint16(ip[at+2:])
 	fr.key.ID = binary.BigEndian.Uint32(ip[at+4:])
 	fr.fragHdr, fr.nextHdr = fr.l3+at, fr.l3+nextAt
-	fr.data = fr.l3 + at + 8
+	fr.data, fr.hdr = fr.l3+at+8, at-40
 	fr.start = int(fo & 0xfff8)
 	fr.end = fr.start + len(ip) - at - 8
 	fr.first, fr.last = fr.start == 0, fo&1 == 0
@@ -140,7 +141,7 @@ func (r *Reassembler) parse6(ip []byte, fr *frag) Reason {
 		return ReasonMalformed
 	case !fr.last && len(ip) < r.fam[1].minFrag:
 		return ReasonTooSmall
-	case at-40+fr.end > maxIPv6Data: // unfragmentable headers count
+	case fr.hdr+fr.end > maxIPv6Data:
 		return ReasonOversized
 	}
 	return 0

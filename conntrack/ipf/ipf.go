@@ -69,9 +69,14 @@ type Result struct {
 // Add offers the frame f, whose layout is l (as packet.Layout.Parse left
 // it), to reassembly in conntrack zone zone at time now (ns). It first
 // expires what is due at now. A fragment that is kept or completes a
-// datagram is copied: f is not retained. Add never panics, whatever f and
-// l hold.
+// datagram is copied: f is not retained. A nil l means f is parsed here.
+// Add never panics, whatever f and l hold.
 func (r *Reassembler) Add(f []byte, l *packet.Layout, zone uint16, now int64) Result {
+	if l == nil {
+		var own packet.Layout
+		own.Parse(f, packet.DefaultVLANLimit)
+		l = &own
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.expire(now)

@@ -1,7 +1,11 @@
 package ipf
 
 import (
+	"bytes"
+	"encoding/binary"
 	"testing"
+
+	"github.com/gvs-project/gvs/datapath/header"
 )
 
 func TestExpiry(t *testing.T) {
@@ -209,5 +213,49 @@ func TestStatusString(t *testing.T) {
 `
 	if got := New().Status().String(); got != ovs {
 		t.Errorf("got\n%s\nwant\n%s", got, ovs)
+	}
+}
+
+// withOptions returns the IPv4 frame f with n bytes of NOP options added
+// to its header.
+func withOptions(f []byte, n int) []byte {
+	ip := f[14:]
+	hl := int(ip[0]&0xf) * 4
+	g := append(append(append([]byte(nil), f[:14+hl]...), bytes.Repeat([]byte{1}, n)...), ip[hl:]...)
+	h := g[14:]
+	h[0] = 0x40 | byte((hl+n)/4)
+	binary.BigEndian.PutUint16(h[2:], binary.BigEndian.Uint16(h[2:])+uint16(n))
+	binary.BigEndian.PutUint16(h[10:], 0)
+	binary.BigEndian.PutUint16(h[10:], header.Checksum(h[:hl+n], 0))
+	return g
+}
+
+// TestOversizedByFirstHeader: the first fragment's header is the
+// datagram's, so a longer one can push held data past 64K.
+func TestOversizedByFirstHeader(t *testing.T) {
+	d := payload(65535)
+	tests := []struct {
+		name  string
+		frags [][]byte
+		want  Result
+	}{
+		{"first with options after the tail", [][]byte{v4(1, d, 64000, 65512, false), withOptions(v4(1, d, 0, 1480, true), 40)},
+			Result{Verdict: Invalid, Reason: ReasonOversized}},
+		{"tail after a first with options", [][]byte{withOptions(v4(1, d, 0, 1480, true), 40), v4(1, d, 64000, 65512, false)},
+			Result{Verdict: Invalid, Reason: ReasonOversized}},
+		{"tail that fits", [][]byte{withOptions(v4(1, d, 0, 1480, true), 40), v4(1, d, 64000, 65472, false)},
+			Result{Verdict: Held}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := New()
+			var got Result
+			for _, f := range tt.frags {
+				got = r.Add(f, nil, 0, 0) // nil: Add parses
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

@@ -68,9 +68,20 @@ func (ls *list) reset(k Key, v6 bool, expires int64) {
 // fragment whose data meets data already held is refused: a last
 // fragment that ends before held data, or a second last one, is kept,
 // and its list then cannot complete and expires.
-func (ls *list) check(fr *frag, max int) Reason {
-	if len(ls.slots) >= max {
+func (ls *list) check(fr *frag, limit int) Reason {
+	if len(ls.slots) >= limit {
 		return ReasonListFull
+	}
+	// The first fragment's headers are the datagram's: with a longer
+	// header than a later fragment had, the datagram could outgrow 64K.
+	h := -1
+	if fr.first {
+		h = fr.hdr
+	} else if ls.haveFirst {
+		h = ls.first.hdr
+	}
+	if h >= 0 && h+max(ls.end, fr.end) > maxIPv4Total { // = maxIPv6Data
+		return ReasonOversized
 	}
 	for i := range ls.slots {
 		s := &ls.slots[i]
