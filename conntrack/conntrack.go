@@ -313,7 +313,7 @@ func (t *Tracker) run(pk *packet.Packet, req *Request, nat *flowtable.NAT, now i
 		if now > ns.now {
 			ns.now = now
 		}
-		if _, _, ok := t.lookup(ns, &p.t, now); ok {
+		if t.natFind(ns, &p, now) {
 			state, mark, label = t.process(ns, req, &p, prev, zone, now, nat, &h)
 			state |= t.translate(pk, &p, &h, nat)
 			done = true
@@ -352,7 +352,17 @@ func (t *Tracker) run(pk *packet.Packet, req *Request, nat *flowtable.NAT, now i
 // It records in h the connection the packet belongs to, for translate.
 func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint16, now int64, nat *flowtable.NAT, h *hit) (uint32, uint32, packet.Label) {
 	if p.related {
+		// p.t is the quoted packet's tuple. A packet NATed on its way
+		// out is quoted as translated: it is the reverse of the other
+		// direction's tuple, and only such an error is translated back.
 		i, d, ok := t.lookup(sh, &p.t, now)
+		rev := false
+		if !ok {
+			r := p.t.reverse()
+			if i, d, ok = t.lookup(sh, &r, now); ok {
+				d, rev = 1-d, true
+			}
+		}
 		if !ok {
 			return StateTrk | StateInv, 0, packet.Label{}
 		}
@@ -364,7 +374,9 @@ func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint1
 		if a.Commit {
 			t.exec(c, a)
 		}
-		*h = hit{c: c, d: d, rel: true}
+		if rev {
+			*h = hit{c: c, d: 1 - d, rel: true} // d: the direction the error travels
+		}
 		return st, c.mark, c.label
 	}
 	i, d, ok := t.lookup(sh, &p.t, now)

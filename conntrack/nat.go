@@ -312,3 +312,18 @@ func (t *Tracker) random() uint32 {
 		}
 	}
 }
+
+// natFind reports whether the packet p belongs to a connection of the NAT
+// shard ns (locked): by its tuple, or for an ICMP error by the quoted
+// tuple or its reverse.
+func (t *Tracker) natFind(ns *shard, p *pkt, now int64) bool {
+	if _, _, ok := t.lookup(ns, &p.t, now); ok {
+		return true
+	}
+	if !p.related {
+		return false
+	}
+	r := p.t.reverse()
+	_, _, ok := t.lookup(ns, &r, now)
+	return ok
+}
