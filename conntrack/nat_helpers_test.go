@@ -129,7 +129,6 @@ func quotedEnds(t *testing.T, frame []byte) ends {
 	return e
 }
 
-
 // is reports whether e goes from src:sport to dst:dport.
 func (e ends) is(src string, sport uint16, dst string, dport uint16) bool {
 	return e == ends{netip.MustParseAddr(src), netip.MustParseAddr(dst), sport, dport}
