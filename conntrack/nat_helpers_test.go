@@ -133,3 +133,5 @@ func quotedEnds(t *testing.T, frame []byte) ends {
 func (e ends) is(src string, sport uint16, dst string, dport uint16) bool {
 	return e == ends{netip.MustParseAddr(src), netip.MustParseAddr(dst), sport, dport}
 }
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
