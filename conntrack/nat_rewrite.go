@@ -27,7 +27,7 @@ func (t *Tracker) translate(pk *packet.Packet, p *pkt, h *hit, nat *flowtable.NA
 	if h.rel {
 		natICMPError(f, l, &c.t[d], o)
 	} else {
-		setTuple(f, l.L3, l.L4, l.End, &p.t, o, false)
+		setTuple(f, l.L3, l.L4, l.End, &p.t, o)
 	}
 	switch {
 	case d == 0 && c.nat == natSrc, d == 1 && c.nat == natDst:
@@ -40,14 +40,13 @@ func (t *Tracker) translate(pk *packet.Packet, p *pkt, h *hit, nat *flowtable.NA
 // setTuple rewrites the IP packet at f[l3:end] (transport header at l4,
 // 0 = none) whose tuple is cur into the reverse of o: source o.dst,
 // destination o.src, ports (echo id) swapped likewise, updating the IPv4
-// header checksum and the transport checksum incrementally. quoted packets
-// (inside an ICMP error) get no transport checksum update: the header may
-// be cut short, and Open vSwitch leaves it.
-func setTuple(f []byte, l3, l4, end int, cur, o *tuple, quoted bool) {
+// header checksum and the transport checksum incrementally (in a quoted
+// packet too, as Open vSwitch does, when the quote reaches the field).
+func setTuple(f []byte, l3, l4, end int, cur, o *tuple) {
 	if l3 == 0 || l3+40 > len(f) && cur.v6 || l3+20 > len(f) {
 		return
 	}
-	ck := l4Checksum(f, l4, end, cur, quoted)
+	ck := l4Checksum(f, l4, end, cur)
 	pseudo := cur.proto != protoICMP
 	if cur.v6 {
 		setAddr6(f[l3+8:], cur.src, o.dst, ck, pseudo)
@@ -73,9 +72,9 @@ func setTuple(f []byte, l3, l4, end int, cur, o *tuple, quoted bool) {
 }
 
 // l4Checksum is the transport checksum field of the packet, or nil: none
-// (a UDP checksum of 0 over IPv4), or a quoted header.
-func l4Checksum(f []byte, l4, end int, cur *tuple, quoted bool) []byte {
-	if l4 == 0 || quoted {
+// (a UDP checksum of 0 over IPv4), or cut off in a quoted header.
+func l4Checksum(f []byte, l4, end int, cur *tuple) []byte {
+	if l4 == 0 {
 		return nil
 	}
 	var off int
@@ -181,7 +180,7 @@ func natICMPError(f []byte, l *packet.Layout, q, o *tuple) {
 		return
 	}
 	inner, ro := q.reverse(), o.reverse()
-	setTuple(f, il.L3, il.L4, il.End, &inner, &ro, true)
+	setTuple(f, il.L3, il.L4, il.End, &inner, &ro)
 	if !v6 {
 		ih := header.IPv4(f[il.L3:])
 		if hl := int(ih.HeaderLength()); hl >= 20 && il.L3+hl <= l.End {
