@@ -155,6 +155,7 @@ type Tracker struct {
 
 	count     atomic.Int64
 	zoneCount [65536]atomic.Int32
+	natZone   [65536]atomic.Int32 // entries of the NAT shard per zone
 
 	nNew, nInvalid, nEarlyDrop, nLimitDrop, nNAT atomic.Uint64
 	nNATExhausted, nNATConns                     atomic.Uint64
@@ -308,7 +309,7 @@ func (t *Tracker) run(pk *packet.Packet, req *Request, nat *flowtable.NAT, now i
 		done  bool
 	)
 	// A NATed connection lives in the NAT shard: look there first.
-	if ns := &t.shards[natShard]; ns.n.Load() > 0 {
+	if ns := &t.shards[natShard]; t.natZone[zone].Load() > 0 {
 		ns.mu.Lock()
 		if now > ns.now {
 			ns.now = now

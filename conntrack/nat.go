@@ -34,7 +34,8 @@ import (
 //
 // Both tuples of a NATed connection need not hash to one natural shard,
 // so NATed connections live in one extra shard, shards[natShard], which
-// every lookup tries first while it holds any entry. Its lock is taken
+// every lookup in a zone tries first while it holds an entry of that zone
+// (zones without NAT never touch its lock). Its lock is taken
 // before a natural shard's, never after.
 
 const (
@@ -48,6 +49,11 @@ const (
 	natSrc = 1
 	natDst = 2
 )
+
+// SetNATHashBasis fixes the basis of the hash that chooses NAT addresses
+// and ports (gvsd replay sets one so that a replay picks the same ports on
+// every run). It applies to connections created after the call.
+func (t *Tracker) SetNATHashBasis(b uint32) { t.natBasis.Store(b) }
 
 // hit is the connection process found or made for a packet, for
 // translate: c (nil: none), the direction d, whether the packet is a

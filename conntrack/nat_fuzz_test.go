@@ -64,7 +64,7 @@ func FuzzNATICMPError(f *testing.F) {
 			t.Fatalf("%d NAT entries of %d", s.NATEntries, s.Entries)
 		}
 		tr.Flush(nil)
-		if s := tr.Stats(); s.Entries != 0 || s.NATEntries != 0 || tr.shards[natShard].n.Load() != 0 {
+		if s := tr.Stats(); s.Entries != 0 || s.NATEntries != 0 || tr.shards[natShard].n.Load() != 0 || tr.natZone[0].Load() != 0 {
 			t.Fatalf("after flush: %d entries, %d NAT entries", s.Entries, s.NATEntries)
 		}
 	})

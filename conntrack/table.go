@@ -73,6 +73,9 @@ func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64, reply *tuple
 	sh.n.Add(1)
 	t.count.Add(1)
 	t.zoneCount[zone].Add(1)
+	if sh == &t.shards[natShard] {
+		t.natZone[zone].Add(1)
+	}
 	return c
 }
 
@@ -168,6 +171,9 @@ func (t *Tracker) remove(sh *shard, i uint32) {
 	sh.n.Add(-1)
 	t.count.Add(-1)
 	t.zoneCount[zone].Add(-1)
+	if sh == &t.shards[natShard] {
+		t.natZone[zone].Add(-1)
+	}
 }
 
 // Sweep removes every entry expired at now (unix ns) and returns how many.
