@@ -308,8 +308,14 @@ func (t *Tracker) run(pk *packet.Packet, req *Request, nat *flowtable.NAT, now i
 		label packet.Label
 		done  bool
 	)
+	// A packet a ct(nat) in this zone translated no longer carries either
+	// tuple of its connection but the reverse of one (Open vSwitch
+	// finds the connection in the packet's metadata).
+	if prev&(StateSNAT|StateDNAT) != 0 && !p.related {
+		state, mark, label, done = t.translated(&p, req, prev, now)
+	}
 	// A NATed connection lives in the NAT shard: look there first.
-	if ns := &t.shards[natShard]; t.natZone[zone].Load() > 0 {
+	if ns := &t.shards[natShard]; !done && t.natZone[zone].Load() > 0 {
 		ns.mu.Lock()
 		if now > ns.now {
 			ns.now = now

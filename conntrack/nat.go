@@ -3,6 +3,7 @@ package conntrack
 import (
 	"net/netip"
 
+	"github.com/gvs-project/gvs/datapath/packet"
 	"github.com/gvs-project/gvs/flowtable"
 )
 
@@ -332,4 +333,25 @@ func (t *Tracker) natFind(ns *shard, p *pkt, now int64) bool {
 	r := p.t.reverse()
 	_, _, ok := t.lookup(ns, &r, now)
 	return ok
+}
+
+// translated handles a later ct() in the same zone on a packet an earlier
+// ct(nat) translated: it finds the connection by the packet's tuple
+// reversed, applies a commit's mark and label, and keeps the earlier
+// state as a second ct() does. done is false when there is no such
+// connection (any more).
+func (t *Tracker) translated(p *pkt, a *Request, prev uint32, now int64) (st, mark uint32, label packet.Label, done bool) {
+	ns := &t.shards[natShard]
+	r := p.t.reverse()
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	i, _, ok := t.lookup(ns, &r, now)
+	if !ok {
+		return 0, 0, packet.Label{}, false
+	}
+	c := ns.at(i)
+	if a.Commit {
+		t.exec(c, a)
+	}
+	return prev &^ (StateSNAT | StateDNAT), c.mark, c.label, true
 }

@@ -32,7 +32,10 @@ func dnat(addrs string, pmin, pmax uint16) *flowtable.NAT {
 	return n
 }
 
-type natT = flowtable.NAT
+type (
+	natT    = flowtable.NAT
+	packetT = packet.Packet
+)
 
 func natRange(addrs string, pmin, pmax uint16) *flowtable.NAT {
 	n := &flowtable.NAT{PortMin: pmin, PortMax: pmax}

@@ -257,3 +257,28 @@ func TestNATEchoID(t *testing.T) {
 		}
 	}
 }
+
+// TestNATSecondCT: after ct(nat) un-SNATed a reply, a ct(commit) in the
+// same zone (the packet's earlier state says it was translated) finds the
+// same connection by the translated tuple and creates none.
+func TestNATSecondCT(t *testing.T) {
+	tr := New(Config{})
+	f := udpFrame(t, "192.168.1.9", 40000, "8.8.8.8", 53)
+	natRun(tr, commit(3), snat("10.100.0.1", 0, 0), f, sec)
+	r := udpFrame(t, "8.8.8.8", 53, "10.100.0.1", 40000)
+	var p packetT
+	p.Reset(r, 0, len(r))
+	first := tr.ExecuteNAT(&p, lookup(3), &natT{}, 2*sec)
+	if first.State != StateTrk|StateEst|StateRpl|StateDNAT {
+		t.Fatalf("reply: %s", stateString(uint32(first.State)))
+	}
+	req := &Request{Zone: 3, Commit: true, Mark: 7, MarkMask: ^uint32(0), Prev: first}
+	p.Reset(r, 0, len(r))
+	second := tr.ExecuteNAT(&p, req, nil, 2*sec)
+	if second.State != StateTrk|StateEst|StateRpl || second.Mark != 7 {
+		t.Errorf("second ct: %s mark %d", stateString(uint32(second.State)), second.Mark)
+	}
+	if tr.Len() != 1 {
+		t.Errorf("%d entries, want 1", tr.Len())
+	}
+}
