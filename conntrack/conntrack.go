@@ -1,11 +1,14 @@
 // Package conntrack is gvs's connection tracker: the userspace equivalent
 // of Open vSwitch's lib/conntrack that the datapath's ct() action runs.
 //
-// The API is plain and knows nothing of OpenFlow: Tracker.Execute takes a
+// The API is plain: Tracker.Execute takes a
 // datapath/packet.Packet and a Request (zone, commit, force, mark and label
 // to set, the packet's earlier state) and returns a Result (ct_state bits,
 // zone, mark, label); both are defined in datapath/packet. The datapath
 // translates its ct() action into a Request (datapath/conntrack.go).
+// Tracker.ExecuteNAT adds the action's nat clause, as flowtable.NAT (the
+// parsed clause: the one OpenFlow type this package takes), and may
+// rewrite the frame.
 //
 // Files: conntrack.go holds the API and the per-packet decision (process);
 // parse.go reads the tuple at the offsets of the packet's layout
@@ -32,8 +35,10 @@
 // tracked does not run the state machine again (OVS caches the connection
 // in the packet's metadata).
 //
-// NAT (nat.go, nat_rewrite.go) follows Open vSwitch 3.1's choice of
-// addresses and ports; NATed connections live in one extra shard.
+// NAT (nat.go: choice of addresses and ports, as Open vSwitch 3.1;
+// nat_rewrite.go: the packet rewrite) is checked byte for byte against
+// Open vSwitch 3.1 (TestNATMatchesOVS). NATed connections live in one
+// extra shard. ICMP echo ids are translated on collision as Linux does.
 //
 // Not done yet: ALGs (alg=ftp/tftp is ignored), and IP fragment
 // reassembly (fragments are +inv; OVS reassembles valid ones first).
@@ -41,7 +46,8 @@
 // The table is split into shards, each with its own mutex, index map and
 // slab of entries: there is no global lock, and a packet of an existing
 // connection allocates nothing. Both directions of a connection hash to the
-// same shard (the shard hash is symmetric in source and destination).
+// same shard (the shard hash is symmetric in source and destination),
+// except for NATed connections (nat.go).
 package conntrack
 
 import (
