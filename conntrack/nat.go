@@ -17,9 +17,10 @@ import (
 //     random flag; on collision the next address is tried, wrapping, up to
 //     maxNATAddrs addresses.
 //   - TCP and UDP: without a port range the original port is kept when it
-//     is free; when it is not (SNAT only), a port of its class (1-511,
-//     600-1023, 1024-65535) is drawn from the hash. With a range the port
-//     starts from the hash. Ports are probed in order, wrapping, up to
+//     is free; when it is not (SNAT only), the ports after it in its class
+//     (1-511, 600-1023, 1024-65535) are tried (checked against Open
+//     vSwitch 3.1: 40000 taken gives 40001). With a range the port starts
+//     from the hash. Ports are probed in order, wrapping, up to
 //     maxNATPorts of them per address.
 //   - Other protocols translate the address only.
 //   - A connection that gets no unique reply tuple is not created (the
@@ -160,7 +161,8 @@ func (t *Tracker) natTuple(ns *shard, o *tuple, nat *flowtable.NAT, now int64) (
 // whether one leaves r unique. orig is the packet's own port.
 func (t *Tracker) probePorts(ns *shard, r *tuple, port *uint16, orig uint16, nat *flowtable.NAT, h uint32, snat bool, now int64) bool {
 	lo, hi := nat.PortMin, nat.PortMax
-	if lo == 0 {
+	fixed := lo == 0
+	if fixed {
 		*port = orig
 		if !t.taken(ns, r, now) {
 			return true
@@ -182,6 +184,9 @@ func (t *Tracker) probePorts(ns *shard, r *tuple, port *uint16, orig uint16, nat
 	}
 	n := uint32(hi-lo) + 1
 	start := h % n
+	if fixed && orig >= lo && orig <= hi {
+		start = uint32(orig-lo) + 1 // the ports after the packet's own, as Open vSwitch 3.1 probes
+	}
 	for k := uint32(0); k < n && k < maxNATPorts; k++ {
 		*port = lo + uint16((start+k)%n)
 		if !t.taken(ns, r, now) {
