@@ -61,7 +61,9 @@ func itoa(v uint16) string {
 
 // TestNATTCPDNAT: a TCP connection to a virtual address is sent to the
 // backend; the backend's replies come back from the virtual address, +snat
-// (Open vSwitch's un-DNAT bit), through the whole handshake and close.
+// (Open vSwitch's un-DNAT bit, checked against 3.1: a reply of a DNATed
+// connection is +snat-dnat, of an SNATed one -snat+dnat), through the
+// whole handshake and close.
 func TestNATTCPDNAT(t *testing.T) {
 	tr := New(Config{})
 	nat := dnat("192.168.1.9", 0, 0)
@@ -130,7 +132,9 @@ func TestNATCollisionProbing(t *testing.T) {
 }
 
 // TestNATExhaustion: when every port of the range is taken the commit is
-// refused and counted, the packet stays +new and untranslated.
+// refused and counted, the packet stays +new and untranslated (checked
+// against Open vSwitch 3.1: +new+trk without +snat, no entry, and its
+// "Unable to NAT due to tuple space exhaustion" warning).
 func TestNATExhaustion(t *testing.T) {
 	tr := New(Config{})
 	nat := snat("10.100.0.1", 5000, 5001)
