@@ -28,7 +28,8 @@ func TestCTNATFlows(t *testing.T) {
 			s.port("br0", "wire:2")
 			s.flows("br0", `table=0,in_port=1,ip,actions=ct(commit,nat(src=10.100.0.1:5000-5010)),output:2
 table=0,in_port=2,ip,actions=ct(nat,table=1)
-table=1,ct_state=+trk+est+rpl,ip,nw_dst=192.168.1.9,actions=output:1`)
+table=1,ct_state=+trk+est+rpl,ip,nw_dst=192.168.1.9,actions=output:1
+table=1,ct_state=+trk+rel+dnat,icmp,nw_dst=192.168.1.9,actions=output:1`)
 			ext := net.IP{8, 8, 8, 8}
 			out := natFrame(t, proto, ipVM, 40000, ext, 53, "S")
 			s.send("vm", out)
@@ -36,7 +37,8 @@ table=1,ct_state=+trk+est+rpl,ip,nw_dst=192.168.1.9,actions=output:1`)
 			if len(g) != 1 {
 				t.Fatalf("wire got %d frames", len(g))
 			}
-			src, sport, dst, dport := natEnds(t, g[0])
+			g0 := g[0]
+			src, sport, dst, dport := natEnds(t, g0)
 			if src != netip.MustParseAddr("10.100.0.1") || sport < 5000 || sport > 5010 || dst != netip.MustParseAddr("8.8.8.8") || dport != 53 {
 				t.Fatalf("sent as %s:%d -> %s:%d", src, sport, dst, dport)
 			}
@@ -48,6 +50,22 @@ table=1,ct_state=+trk+est+rpl,ip,nw_dst=192.168.1.9,actions=output:1`)
 			src, sp, dst, dp := natEnds(t, g[0])
 			if src != netip.MustParseAddr("8.8.8.8") || sp != 53 || dst != netip.MustParseAddr("192.168.1.9") || dp != 40000 {
 				t.Fatalf("reply delivered as %s:%d -> %s:%d", src, sp, dst, dp)
+			}
+			// An ICMP error quoting the translated packet comes back
+			// +rel+dnat to the VM with the quoted packet as the VM sent it.
+			quoted := append([]byte(nil), g0[14:14+28]...)
+			icmp := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: ext, DstIP: net.IP{10, 100, 0, 1}}
+			s.send("wire", frame(t, macGW, macVM, -1, icmp, &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(3, 3)}, gopacket.Payload(quoted)))
+			g = s.got()["vm"]
+			if len(g) != 1 {
+				t.Fatalf("vm got %d frames for the ICMP error", len(g))
+			}
+			e := g[0][14:]
+			if header.Checksum(e[:20], 0) != 0 || header.Checksum(e[20:], 0) != 0 || header.Checksum(e[28:48], 0) != 0 {
+				t.Errorf("ICMP error checksums wrong: % x", e)
+			}
+			if !net.IP(e[16:20]).Equal(ipVM) || !net.IP(e[28+12:28+16]).Equal(ipVM) || binary.BigEndian.Uint16(e[48:]) != 40000 {
+				t.Errorf("ICMP error not translated back: % x", e)
 			}
 		})
 	}
