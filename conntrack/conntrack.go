@@ -1,11 +1,14 @@
 // Package conntrack is gvs's connection tracker: the userspace equivalent
 // of Open vSwitch's lib/conntrack that the datapath's ct() action runs.
 //
-// The API is plain and knows nothing of OpenFlow: Tracker.Execute takes a
+// The API is plain: Tracker.Execute takes a
 // datapath/packet.Packet and a Request (zone, commit, force, mark and label
 // to set, the packet's earlier state) and returns a Result (ct_state bits,
 // zone, mark, label); both are defined in datapath/packet. The datapath
 // translates its ct() action into a Request (datapath/conntrack.go).
+// Tracker.ExecuteNAT adds the action's nat clause, as flowtable.NAT (the
+// parsed clause: the one OpenFlow type this package takes), and may
+// rewrite the frame.
 //
 // Files: conntrack.go holds the API and the per-packet decision (process);
 // parse.go reads the tuple at the offsets of the packet's layout
@@ -18,8 +21,7 @@
 // creates entries; every ct() updates the entry it finds (TCP state and
 // sequence windows, UDP/ICMP replied state, expiry). ICMP errors whose
 // quoted packet matches an entry are +rel. The entry keeps an original and
-// a reply tuple so that NAT can make them differ later; NAT itself is not
-// implemented yet (a nat clause is ignored and counted).
+// a reply tuple, which NAT makes differ; either finds the entry.
 //
 // Semantics follow Open vSwitch 3.1's userspace conntrack and are checked
 // against it frame by frame (testdata/replay/ct-states, ct-expiry,
@@ -33,21 +35,30 @@
 // tracked does not run the state machine again (OVS caches the connection
 // in the packet's metadata).
 //
-// Not done yet: NAT, ALGs (alg=ftp/tftp is ignored), and IP fragment
+// NAT (nat.go: choice of addresses and ports, as Open vSwitch 3.1;
+// nat_rewrite.go: the packet rewrite) is checked byte for byte against
+// Open vSwitch 3.1 (TestNATMatchesOVS). NATed connections live in one
+// extra shard. ICMP echo ids are translated on collision as Linux does.
+//
+// Not done yet: ALGs (alg=ftp/tftp is ignored), and IP fragment
 // reassembly (fragments are +inv; OVS reassembles valid ones first).
 //
 // The table is split into shards, each with its own mutex, index map and
 // slab of entries: there is no global lock, and a packet of an existing
 // connection allocates nothing. Both directions of a connection hash to the
-// same shard (the shard hash is symmetric in source and destination).
+// same shard (the shard hash is symmetric in source and destination),
+// except for NATed connections (nat.go).
 package conntrack
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gvs-project/gvs/datapath/packet"
+	"github.com/gvs-project/gvs/flowtable"
 )
 
 // ct_state bits (packet.CTNew and the rest, under the names this package
@@ -130,12 +141,18 @@ type Config struct {
 	// for packets whose checksums the NIC verified).
 	NoChecksums bool
 	Timeouts    Timeouts
+	// NATHashBasis, when set, is the basis of the hash that picks NAT
+	// addresses and ports; a fixed basis (gvsd replay) makes the choice
+	// the same on every run. Nil: a random basis, as Open vSwitch draws.
+	NATHashBasis *uint32
 }
 
 // Tracker is a connection tracker. It implements datapath.Conntrack and
 // is safe for concurrent use.
 type Tracker struct {
-	shards     [shardCount]shard
+	// shards[natShard] holds every NATed connection: its two tuples need
+	// not hash to one natural shard. See nat.go.
+	shards     [shardCount + 1]shard
 	max        int64
 	zoneLimits atomic.Pointer[map[uint16]int]
 	liberal    bool
@@ -144,9 +161,13 @@ type Tracker struct {
 
 	count     atomic.Int64
 	zoneCount [65536]atomic.Int32
+	natZone   [65536]atomic.Int32 // entries of the NAT shard per zone
 
 	nNew, nInvalid, nEarlyDrop, nLimitDrop, nNAT atomic.Uint64
+	nNATExhausted, nNATConns                     atomic.Uint64
 	rotor                                        atomic.Uint32 // where makeRoom looks next
+	natBasis                                     atomic.Uint32
+	natRand                                      atomic.Uint64 // state of nat(random)'s generator
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -164,6 +185,7 @@ type conn struct {
 	tcp     [2]peer
 	kind    uint8 // other/ICMP state: first, multiple, bidir (reply seen)
 	flags   uint8
+	nat     uint8 // natSrc, natDst: how t[1] differs from t[0] reversed
 }
 
 const (
@@ -214,6 +236,13 @@ func New(cfg Config) *Tracker {
 		zl[z] = n
 	}
 	t.zoneLimits.Store(&zl)
+	var seed [12]byte
+	_, _ = rand.Read(seed[:]) // crypto/rand.Read does not fail
+	t.natBasis.Store(binary.LittleEndian.Uint32(seed[:]))
+	t.natRand.Store(binary.LittleEndian.Uint64(seed[4:]) | 1)
+	if cfg.NATHashBasis != nil {
+		t.natBasis.Store(*cfg.NATHashBasis)
+	}
 	for i := range t.shards {
 		t.shards[i].idx = map[uint64]uint32{}
 	}
@@ -242,13 +271,28 @@ func (t *Tracker) SetZoneLimit(zone uint16, n int) {
 // Execute runs req on the packet pk at time now (unix ns): it looks the
 // packet up in req.Zone, updates or (with req.Commit) creates the entry,
 // and returns the packet's ct_state, zone, mark and label. It reads the
-// frame only; a frame it cannot track is +trk+inv. It never panics on a
-// malformed frame and allocates nothing for a known connection.
+// frame only (a nat clause is ignored and counted: use ExecuteNAT); a
+// frame it cannot track is +trk+inv. It never panics on a malformed frame
+// and allocates nothing for a known connection.
 func (t *Tracker) Execute(pk *packet.Packet, req *Request, now int64) Result {
-	zone := req.Zone
 	if req.NAT {
-		t.nNAT.Add(1) // NAT is not implemented: the clause is ignored
+		t.nNAT.Add(1)
 	}
+	return t.run(pk, req, nil, now)
+}
+
+// ExecuteNAT is Execute for a ct() with the nat clause nat (nil: none):
+// a committed new connection gets the translation nat asks for (when a
+// unique reply tuple exists), and a packet of a NATed connection,
+// including an ICMP error quoting one, is rewritten in place with its
+// checksums updated and gets +snat or +dnat. A bare nat (neither Src nor
+// Dst) only applies existing translations.
+func (t *Tracker) ExecuteNAT(pk *packet.Packet, req *Request, nat *flowtable.NAT, now int64) Result {
+	return t.run(pk, req, nat, now)
+}
+
+func (t *Tracker) run(pk *packet.Packet, req *Request, nat *flowtable.NAT, now int64) Result {
+	zone := req.Zone
 	// A packet already tracked in this zone (Open vSwitch keeps the
 	// connection in the packet's metadata across recirculation) does not
 	// run the state machine a second time.
@@ -263,13 +307,54 @@ func (t *Tracker) Execute(pk *packet.Packet, req *Request, now int64) Result {
 		return Result{State: StateTrk | StateInv, Zone: zone}
 	}
 	p.t.zone = zone
-	sh := &t.shards[p.t.shardHash()%shardCount]
-	sh.mu.Lock()
-	if now > sh.now {
-		sh.now = now
+	var (
+		h     hit
+		state uint32
+		mark  uint32
+		label packet.Label
+		done  bool
+	)
+	// A packet a ct(nat) in this zone translated no longer carries either
+	// tuple of its connection but the reverse of one (Open vSwitch
+	// finds the connection in the packet's metadata).
+	if prev&(StateSNAT|StateDNAT) != 0 && !p.related {
+		state, mark, label, done = t.translated(&p, req, prev, now)
 	}
-	state, mark, label := t.process(sh, req, &p, prev, zone, now)
-	sh.mu.Unlock()
+	// A NATed connection lives in the NAT shard: look there first.
+	if ns := &t.shards[natShard]; !done && t.natZone[zone].Load() > 0 {
+		ns.mu.Lock()
+		if now > ns.now {
+			ns.now = now
+		}
+		if t.natFind(ns, &p, now) {
+			state, mark, label = t.process(ns, req, &p, prev, zone, now, nat, &h)
+			state |= t.translate(pk, &p, &h, nat)
+			done = true
+		}
+		ns.mu.Unlock()
+	}
+	if !done {
+		sh := &t.shards[p.t.shardHash()%shardCount]
+		sh.mu.Lock()
+		if now > sh.now {
+			sh.now = now
+		}
+		state, mark, label = t.process(sh, req, &p, prev, zone, now, nat, &h)
+		if !h.needNAT {
+			state |= t.translate(pk, &p, &h, nat)
+		}
+		sh.mu.Unlock()
+		if h.needNAT {
+			// A new NATed connection is made in the NAT shard (locked
+			// before any natural shard, never after).
+			ns := &t.shards[natShard]
+			ns.mu.Lock()
+			h = hit{}
+			state, mark, label = t.process(ns, req, &p, prev, zone, now, nat, &h)
+			state |= t.translate(pk, &p, &h, nat)
+			ns.mu.Unlock()
+		}
+	}
 	if state&StateInv != 0 {
 		t.nInvalid.Add(1)
 	}
@@ -277,9 +362,20 @@ func (t *Tracker) Execute(pk *packet.Packet, req *Request, now int64) Result {
 }
 
 // process does the lookup and update under the shard lock.
-func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint16, now int64) (uint32, uint32, packet.Label) {
+// It records in h the connection the packet belongs to, for translate.
+func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint16, now int64, nat *flowtable.NAT, h *hit) (uint32, uint32, packet.Label) {
 	if p.related {
+		// p.t is the quoted packet's tuple. A packet NATed on its way
+		// out is quoted as translated: it is the reverse of the other
+		// direction's tuple, and only such an error is translated back.
 		i, d, ok := t.lookup(sh, &p.t, now)
+		rev := false
+		if !ok {
+			r := p.t.reverse()
+			if i, d, ok = t.lookup(sh, &r, now); ok {
+				d, rev = 1-d, true
+			}
+		}
 		if !ok {
 			return StateTrk | StateInv, 0, packet.Label{}
 		}
@@ -291,6 +387,9 @@ func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint1
 		if a.Commit {
 			t.exec(c, a)
 		}
+		if rev {
+			*h = hit{c: c, d: 1 - d, rel: true} // d: the direction the error travels
+		}
 		return st, c.mark, c.label
 	}
 	i, d, ok := t.lookup(sh, &p.t, now)
@@ -300,6 +399,9 @@ func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint1
 		c := sh.at(i)
 		if a.Commit {
 			t.exec(c, a)
+		}
+		if prev&(StateSNAT|StateDNAT) == 0 {
+			*h = hit{c: c, d: d} // not translated yet
 		}
 		return prev &^ (StateSNAT | StateDNAT), c.mark, c.label
 	}
@@ -327,6 +429,7 @@ func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint1
 			if a.Commit {
 				t.exec(c, a)
 			}
+			*h = hit{c: c, d: d}
 			return st, c.mark, c.label
 		case updInvalid:
 			return StateTrk | StateInv, c.mark, c.label
@@ -341,12 +444,22 @@ func (t *Tracker) process(sh *shard, a *Request, p *pkt, prev uint32, zone uint1
 	if !a.Commit {
 		return st, 0, packet.Label{}
 	}
-	c := t.insert(sh, p, zone, now)
+	var c *conn
+	if nat != nil && (nat.Src || nat.Dst) {
+		if sh != &t.shards[natShard] {
+			h.needNAT = true
+			return st, 0, packet.Label{}
+		}
+		c = t.insertNAT(sh, p, zone, now, nat)
+	} else {
+		c = t.insert(sh, p, zone, now, nil)
+	}
 	if c == nil {
 		return st, 0, packet.Label{}
 	}
 	t.nNew.Add(1)
 	t.exec(c, a)
+	*h = hit{c: c}
 	return st, c.mark, c.label
 }
 

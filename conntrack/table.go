@@ -26,7 +26,8 @@ func (t *Tracker) lookup(sh *shard, k *tuple, now int64) (uint32, uint32, bool) 
 
 // insert creates an entry for p, making room by early drop when a limit is
 // reached. It returns nil when there is no room.
-func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64) *conn {
+// The reply tuple is reply, or p's tuple reversed when reply is nil.
+func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64, reply *tuple) *conn {
 	zl := (*t.zoneLimits.Load())[zone]
 	if full := t.count.Load() >= t.max; full || zl > 0 && int(t.zoneCount[zone].Load()) >= zl {
 		if !t.makeRoom(sh, zone, !full, now) {
@@ -49,6 +50,9 @@ func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64) *conn {
 	*c = conn{flags: flagUsed}
 	c.t[0] = p.t
 	c.t[1] = p.t.reverse()
+	if reply != nil {
+		c.t[1] = *reply
+	}
 	if p.t.proto == protoTCP {
 		t.tcpNew(c, p, now)
 	} else {
@@ -69,6 +73,9 @@ func (t *Tracker) insert(sh *shard, p *pkt, zone uint16, now int64) *conn {
 	sh.n.Add(1)
 	t.count.Add(1)
 	t.zoneCount[zone].Add(1)
+	if sh == &t.shards[natShard] {
+		t.natZone[zone].Add(1)
+	}
 	return c
 }
 
@@ -156,11 +163,17 @@ func (t *Tracker) remove(sh *shard, i uint32) {
 		}
 	}
 	zone := c.t[0].zone
+	if c.nat != 0 {
+		t.nNATConns.Add(^uint64(0))
+	}
 	*c = conn{}
 	sh.free = append(sh.free, i)
 	sh.n.Add(-1)
 	t.count.Add(-1)
 	t.zoneCount[zone].Add(-1)
+	if sh == &t.shards[natShard] {
+		t.natZone[zone].Add(-1)
+	}
 }
 
 // Sweep removes every entry expired at now (unix ns) and returns how many.
@@ -232,13 +245,15 @@ func (t *Tracker) Flush(zone *uint16) int {
 
 // Stats are the tracker's counters.
 type Stats struct {
-	Entries     int64
-	New         uint64 // entries committed
-	Invalid     uint64 // packets found +inv
-	EarlyDrop   uint64 // unreplied (or expired) entries evicted to make room
-	LimitDrop   uint64 // commits refused because the table or zone was full
-	NATIgnored  uint64 // ct actions with a nat clause (NAT is not implemented)
-	ZoneEntries map[uint16]int64
+	Entries      int64
+	New          uint64 // entries committed
+	Invalid      uint64 // packets found +inv
+	EarlyDrop    uint64 // unreplied (or expired) entries evicted to make room
+	LimitDrop    uint64 // commits refused because the table or zone was full
+	NATIgnored   uint64 // ct actions with a nat clause run through Execute, not ExecuteNAT
+	NATExhausted uint64 // NAT commits refused: no unique reply tuple was left
+	NATEntries   uint64 // entries with a translation
+	ZoneEntries  map[uint16]int64
 }
 
 // Stats returns the counters and the number of entries per zone (zones
@@ -247,6 +262,7 @@ func (t *Tracker) Stats() Stats {
 	s := Stats{
 		Entries: t.count.Load(), New: t.nNew.Load(), Invalid: t.nInvalid.Load(),
 		EarlyDrop: t.nEarlyDrop.Load(), LimitDrop: t.nLimitDrop.Load(), NATIgnored: t.nNAT.Load(),
+		NATExhausted: t.nNATExhausted.Load(), NATEntries: t.nNATConns.Load(),
 		ZoneEntries: map[uint16]int64{},
 	}
 	for z := range t.zoneCount {

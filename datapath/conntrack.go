@@ -1,9 +1,11 @@
 package datapath
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 
+	"github.com/gvs-project/gvs/datapath/header"
 	"github.com/gvs-project/gvs/datapath/packet"
 	"github.com/gvs-project/gvs/flowtable"
 )
@@ -17,6 +19,15 @@ type Conntrack interface {
 	// returns the packet's connection-tracking state. It must be safe for
 	// concurrent use and should not allocate for a known connection.
 	Execute(pkt *packet.Packet, req *packet.CTRequest, now int64) packet.CT
+}
+
+// NATConntrack is a Conntrack that also does ct(nat): ExecuteNAT is
+// Execute for an action with the nat clause nat, and may rewrite the
+// packet's addresses and ports in place (checksums kept right). The
+// datapath uses it when the tracker has it; a plain Conntrack ignores nat.
+type NATConntrack interface {
+	Conntrack
+	ExecuteNAT(pkt *packet.Packet, req *packet.CTRequest, nat *flowtable.NAT, now int64) packet.CT
 }
 
 // ctRequest fills req with what the ct action a asks of the tracker for a
@@ -67,10 +78,44 @@ func setCTKey(key *flowtable.Key, r packet.CT) {
 
 // runCT runs the ct action rc on the packet p through ct and records the
 // result in rc's key.
+// A translated packet's addresses and ports are written into the key too,
+// so that the traversal resumed after ct(nat,table=N) matches the packet
+// as it now is, as in Open vSwitch.
 func (w *Worker) runCT(ct Conntrack, p *packet.Packet, rc *recirc) {
 	ctRequest(&w.ctReq, &rc.ct, &rc.key)
-	setCTKey(&rc.key, ct.Execute(p, &w.ctReq, w.Now()))
+	var r packet.CT
+	if nc, ok := ct.(NATConntrack); ok && rc.ct.NAT != nil {
+		r = nc.ExecuteNAT(p, &w.ctReq, rc.ct.NAT, w.Now())
+		if r.State&(packet.CTSNAT|packet.CTDNAT) != 0 {
+			natKey(&rc.key, p)
+		}
+	} else {
+		r = ct.Execute(p, &w.ctReq, w.Now())
+	}
+	setCTKey(&rc.key, r)
 	w.traceCT(&rc.ct, &rc.key)
+}
+
+// natKey copies the IP addresses and TCP/UDP ports of p's frame into key
+// after ct(nat) rewrote them.
+func natKey(key *flowtable.Key, p *packet.Packet) {
+	l, f := p.Layout(), p.Frame()
+	if l.L3 == 0 {
+		return
+	}
+	ip := f[l.L3:]
+	switch l.EthType {
+	case header.EtherTypeIPv4:
+		key.Set(fIPv4Src, u64(uint64(binary.BigEndian.Uint32(ip[12:]))))
+		key.Set(fIPv4Dst, u64(uint64(binary.BigEndian.Uint32(ip[16:]))))
+	case header.EtherTypeIPv6:
+		key.Set(fIPv6Src, flowtable.Value{Hi: binary.BigEndian.Uint64(ip[8:]), Lo: binary.BigEndian.Uint64(ip[16:])})
+		key.Set(fIPv6Dst, flowtable.Value{Hi: binary.BigEndian.Uint64(ip[24:]), Lo: binary.BigEndian.Uint64(ip[32:])})
+	}
+	if l.L4 != 0 && (l.Proto == header.ProtocolTCP || l.Proto == header.ProtocolUDP) {
+		key.Set(fTPSrc, u64(uint64(binary.BigEndian.Uint16(f[l.L4:]))))
+		key.Set(fTPDst, u64(uint64(binary.BigEndian.Uint16(f[l.L4+2:]))))
+	}
 }
 
 // recirc is a traversal to resume after the datapath has run ct on the

@@ -198,3 +198,28 @@ func TestDefragDoneUnsent(t *testing.T) {
 		t.Errorf("status %+v", st.V4)
 	}
 }
+
+// TestDefragAllocs checks that a datagram's passage through Before and
+// Done allocates nothing once the reassembler's buffers are warm.
+func TestDefragAllocs(t *testing.T) {
+	a, b := [4]byte{10, 0, 0, 1}, [4]byte{10, 0, 0, 2}
+	d := udpData(3000, 1, 2)
+	frames := [][]byte{fragFrame(a, b, 3, d, 0, 1480, true), fragFrame(a, b, 3, d, 1480, 2960, true), fragFrame(a, b, 3, d, 2960, 3000, false)}
+	def := NewDefrag()
+	var s DefragStep
+	var p packet.Packet
+	run := func() {
+		for _, f := range frames {
+			p.Reset(f, 0, len(f))
+			def.Before(&p, 0, 0, &s)
+		}
+		if s.Verdict != ipf.Complete {
+			t.Fatalf("verdict %v", s.Verdict)
+		}
+		def.Done(&s, true)
+	}
+	run()
+	if n := testing.AllocsPerRun(100, run); n != 0 {
+		t.Errorf("%v allocations per datagram, want 0", n)
+	}
+}

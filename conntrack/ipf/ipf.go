@@ -134,8 +134,9 @@ func (r *Reassembler) refuse(fm *family, why Reason) Result {
 // Release hands back a completed datagram d once its fragments have been
 // sent on (sent) or dropped (not sent): its fragments count as completed
 // or purged and its buffers are reused. d and the slices it holds must not
-// be used afterwards. Releasing a datagram twice, or one that Expire
-// purged already, does nothing.
+// be used afterwards. Releasing one that Expire purged already does
+// nothing; release each datagram once (its storage is reused, so a late
+// second Release could hit the datagram that reuses it).
 func (r *Reassembler) Release(d *Datagram, sent bool) {
 	if d == nil || d.owner == nil {
 		return

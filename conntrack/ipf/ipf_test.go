@@ -167,3 +167,34 @@ func sortByOffset(frames [][]byte, pieces []piece) {
 }
 
 func head(b []byte) []byte { return b[:min(len(b), 80)] }
+
+// TestConcurrent reassembles from several goroutines at once (run with
+// -race): each datagram must come out whole and nothing be left.
+func TestConcurrent(t *testing.T) {
+	r := New()
+	d := payload(3000)
+	const workers, rounds = 4, 200
+	errs := make(chan string, workers)
+	for w := range workers {
+		go func() {
+			for i := range rounds {
+				id := uint16(w*rounds + i)
+				res := complete3(r, id, uint16(w), int64(i))
+				if res.Verdict != Complete || len(res.Datagram.Frame) != 14+20+len(d) {
+					errs <- res.Verdict.String()
+					return
+				}
+				r.Release(res.Datagram, true)
+			}
+			errs <- ""
+		}()
+	}
+	for range workers {
+		if e := <-errs; e != "" {
+			t.Errorf("a datagram came out %s", e)
+		}
+	}
+	if st := r.Status(); st.Frags != 0 || st.V4.Completed != workers*rounds*3 {
+		t.Errorf("%d held, %d completed", st.Frags, st.V4.Completed)
+	}
+}
