@@ -9,6 +9,11 @@ import (
 	"github.com/gvs-project/gvs/datapath"
 )
 
+// ReplayNATHashBasis is the basis of the hash that picks NAT addresses and
+// ports in a replay (gvsd itself draws one at random, as Open vSwitch
+// does), so a replay translates the same way on every run.
+const ReplayNATHashBasis uint32 = 0x67767321
+
 // Replay runs a configuration offline (gvsd replay): every pcap port's rx
 // file is read, all frames are merged by timestamp (ties in configuration
 // order) and each runs to completion before the next, with time taken from
@@ -47,7 +52,9 @@ func Replay(cfg *config.Config, opts datapath.ReplayOptions) (*datapath.Datapath
 	clock := datapath.NewReplayClock(start)
 	dp := datapath.New()
 	dp.Clock = clock.Time
-	dp.Conntrack = NewConntrack(cfg.Conntrack)
+	ct := NewConntrack(cfg.Conntrack)
+	ct.SetNATHashBasis(ReplayNATHashBasis)
+	dp.Conntrack = ct
 	err := Load(dp, cfg, func(bridge string, p config.Port) (datapath.Device, error) {
 		if p.Type != config.KindPcap {
 			return nil, fmt.Errorf("port type %q cannot be replayed offline (only pcap and patch)", p.Type)

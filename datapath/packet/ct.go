@@ -42,8 +42,9 @@ type CTRequest struct {
 	// Force (with Commit) deletes a connection the packet matches in the
 	// reply direction and commits it anew in the packet's direction.
 	Force bool
-	// NAT is set when the action asked for NAT, which is not implemented:
-	// trackers only count it.
+	// NAT is set when the action has a nat clause. A tracker that
+	// translates (conntrack.Tracker.ExecuteNAT) is given the clause itself;
+	// plain Execute only counts it.
 	NAT bool
 	// Mark and Label (under MarkMask and LabelMask) are written to the
 	// connection on commit; zero masks leave them as they are.
