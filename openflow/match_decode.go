@@ -105,6 +105,13 @@ func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
 	if !m.Satisfies(f.Prereq) {
 		return matchErr(BadMatchPrereq, "%s requires %v", name, f.Prereq)
 	}
+	switch f.Prereq {
+	case flowtable.PrereqND, flowtable.PrereqNDSolicit, flowtable.PrereqNDAdvert:
+		// Neighbor discovery messages have ICMPv6 code 0.
+		if cv, _ := m.Get(field(flowtable.FieldICMPv6Code)); cv.Lo != 0 {
+			return matchErr(BadMatchPrereq, "%s requires icmpv6_code 0", name)
+		}
+	}
 	switch w.kind {
 	case kindInPortOXM:
 		p := v.Lo
@@ -135,8 +142,12 @@ func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
 	if v.And(full) != v {
 		return matchErr(BadMatchValue, "%s value %#x out of range", name, v.Lo)
 	}
-	if w.id == flowtable.FieldIPFrag && mask.Lo == 0xff {
-		mask.Lo = 3
+	if w.id == flowtable.FieldIPFrag {
+		// Not a fragment is stored as flowtable's parser stores nw_frag=no:
+		// the later bit of a non-fragment is zero anyway.
+		if mask.Lo&1 != 0 && v.Lo&1 == 0 {
+			mask.Lo, v.Lo = 1, 0
+		}
 	}
 	if m.Has(f) {
 		return matchErr(BadMatchDupField, "%s given twice", name)

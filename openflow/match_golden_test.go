@@ -138,7 +138,9 @@ func (r goldenRow) String() string {
 	return strings.Join([]string{r.match, h(r.nxm), h(r.of13), h(r.of15), r.text10, r.text13}, "\t")
 }
 
-func readGolden(t *testing.T) []goldenRow {
+func readGolden(t *testing.T) []goldenRow { return readGoldenFile(t) }
+
+func readGoldenFile(t testing.TB) []goldenRow {
 	data, err := os.ReadFile(matchGolden)
 	if err != nil {
 		t.Fatalf("%v (regenerate with go test -run TestMatchGolden -update)", err)
