@@ -177,54 +177,62 @@ func liveRows(t *testing.T, matches []string) []goldenRow {
 	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var nxm, of13, of15, nxmMsgs [][]byte
+	var nxm, of15, nxmMsgs [][]byte
 	for _, msg := range ofctlMessages(t, OF10, "-F", "nxm", "-O", "OpenFlow10", "--no-names", "add-flows", "SWITCH", file) {
 		if msg[1] == 4 && len(msg) >= 16 && msg[15] == 13 {
 			nxm = append(nxm, nxtFlowModMatch(t, msg))
 			nxmMsgs = append(nxmMsgs, msg)
 		}
 	}
-	of13 = flowMods(t, ofctlMessages(t, OF13, "-O", "OpenFlow13", "--no-names", "add-flows", "SWITCH", file))
-	of15msgs := ofctlMessages(t, OF15, "-O", "OpenFlow15", "--no-names", "add-flows", "SWITCH", file)
-	of15 = flowMods(t, of15msgs)
+	of13, of13Msgs := flowMods(t, ofctlMessages(t, OF13, "-O", "OpenFlow13", "--no-names", "add-flows", "SWITCH", file))
+	of15, _ = flowMods(t, ofctlMessages(t, OF15, "-O", "OpenFlow15", "--no-names", "add-flows", "SWITCH", file))
 	if len(nxm) != len(matches) || len(of13) != len(matches) || len(of15) != len(matches) {
 		t.Fatalf("%d matches, OVS sent %d NXM, %d OF1.3, %d OF1.5 flow mods", len(matches), len(nxm), len(of13), len(of15))
 	}
+	text10, text13 := ofpPrintMatches(t, nxmMsgs), ofpPrintMatches(t, of13Msgs)
 	rows := make([]goldenRow, len(matches))
 	for i, m := range matches {
-		rows[i] = goldenRow{match: m, nxm: nxm[i], of13: of13[i], of15: of15[i], text10: ofpPrintMatch(t, nxmMsgs[i]), text13: ofpPrintMatch(t, of13Msgs[i])}
+		rows[i] = goldenRow{match: m, nxm: nxm[i], of13: of13[i], of15: of15[i], text10: text10[i], text13: text13[i]}
 	}
 	return rows
 }
 
-var of13Msgs [][]byte
-
-func flowMods(t *testing.T, msgs [][]byte) [][]byte {
-	var out [][]byte
+// flowMods returns the matches of the OFPT_FLOW_MOD messages among msgs,
+// and the messages.
+func flowMods(t *testing.T, msgs [][]byte) (matches, mods [][]byte) {
 	for _, msg := range msgs {
 		if msg[1] == 14 {
-			out = append(out, ofpFlowModMatch(t, msg))
-			if msg[0] == byte(OF13) {
-				of13Msgs = append(of13Msgs, msg)
-			}
+			matches = append(matches, ofpFlowModMatch(t, msg))
+			mods = append(mods, msg)
 		}
 	}
-	return out
+	return matches, mods
 }
 
-// ofpPrintMatch returns the match text ovs-ofctl ofp-print gives a flow mod.
-func ofpPrintMatch(t *testing.T, msg []byte) string {
-	out, err := exec.Command("ovs-ofctl", "ofp-print", hex.EncodeToString(msg)).CombinedOutput()
+// ofpPrintMatches returns the match text ovs-ofctl ofp-parse prints for
+// each flow mod of msgs (one line each).
+func ofpPrintMatches(t *testing.T, msgs [][]byte) []string {
+	file := filepath.Join(t.TempDir(), "msgs")
+	if err := os.WriteFile(file, bytes.Join(msgs, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ovs-ofctl", "ofp-parse", file).CombinedOutput()
 	if err != nil {
-		t.Fatalf("ofp-print: %v\n%s", err, out)
+		t.Fatalf("ofp-parse: %v\n%s", err, out)
 	}
-	s := strings.TrimSpace(string(out))
-	_, s, ok := strings.Cut(s, " ADD ")
-	if !ok {
-		t.Fatalf("ofp-print: %q", out)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(msgs) {
+		t.Fatalf("ofp-parse printed %d lines for %d messages:\n%s", len(lines), len(msgs), out)
 	}
-	s, _, _ = strings.Cut(s, "actions=")
-	return strings.TrimSpace(s)
+	for i, s := range lines {
+		_, s, ok := strings.Cut(s, " ADD ")
+		if !ok {
+			t.Fatalf("ofp-parse: %q", lines[i])
+		}
+		s, _, _ = strings.Cut(s, "actions=")
+		lines[i] = strings.TrimSpace(s)
+	}
+	return lines
 }
 
 // TestMatchGolden checks the goldens against live Open vSwitch when it is
@@ -232,7 +240,6 @@ func ofpPrintMatch(t *testing.T, msg []byte) string {
 func TestMatchGolden(t *testing.T) {
 	if *update {
 		needOFCtl(t)
-		of13Msgs = nil
 		var b strings.Builder
 		for _, r := range liveRows(t, corpusMatches(t)) {
 			b.WriteString(r.String() + "\n")
@@ -247,7 +254,6 @@ func TestMatchGolden(t *testing.T) {
 	for _, r := range rows {
 		matches = append(matches, r.match)
 	}
-	of13Msgs = nil
 	for i, r := range liveRows(t, matches) {
 		if r.String() != rows[i].String() {
 			t.Errorf("golden is stale:\n got %s\nwant %s", r, rows[i])
