@@ -12,11 +12,17 @@ import (
 // *MatchError.
 func ParseNXMatch(b []byte) (*flowtable.Match, error) {
 	m := new(flowtable.Match)
-	if err := decodeTLVs(b, m); err != nil {
+	if err := decodeTLVs(b, m, nil); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
+
+// nxCookie is the NXM_NX_COOKIE entry a Nicira flow mod's match may carry.
+type nxCookie struct{ value, mask uint64 }
+
+// NXM_NX_COOKIE's class and field.
+const nxmCookieField = 30
 
 // ParseOXMatch decodes the ofp_match of type OXM at the start of b for
 // OpenFlow version v (1.2+). n is the bytes it occupies, padding included.
@@ -36,14 +42,15 @@ func ParseOXMatch(v Version, b []byte) (m *flowtable.Match, n int, err error) {
 		return nil, 0, matchErr(BadMatchLen, "match length %d in %d bytes", l, len(b))
 	}
 	m = new(flowtable.Match)
-	if err := decodeTLVs(b[4:l], m); err != nil {
+	if err := decodeTLVs(b[4:l], m, nil); err != nil {
 		return nil, 0, err
 	}
 	return m, n, nil
 }
 
-// decodeTLVs applies the NXM/OXM entries of b to m.
-func decodeTLVs(b []byte, m *flowtable.Match) error {
+// decodeTLVs applies the NXM/OXM entries of b to m. With ck non-nil it
+// also accepts NXM_NX_COOKIE and stores it there.
+func decodeTLVs(b []byte, m *flowtable.Match, ck *nxCookie) error {
 	for len(b) > 0 {
 		if len(b) < 4 {
 			return matchErr(BadMatchLen, "%d trailing bytes", len(b))
@@ -60,6 +67,17 @@ func decodeTLVs(b []byte, m *flowtable.Match) error {
 				return matchErr(BadMatchLen, "experimenter field of %d bytes", l)
 			}
 			exp, body = binary.BigEndian.Uint32(body), body[4:]
+		}
+		if ck != nil && class == classNXM1 && fno == nxmCookieField {
+			if len(body) != 8 && !(hm && len(body) == 16) || ck.mask != 0 {
+				return matchErr(BadMatchLen, "bad or repeated NXM_NX_COOKIE")
+			}
+			ck.value, ck.mask = binary.BigEndian.Uint64(body), ^uint64(0)
+			if hm {
+				ck.mask = binary.BigEndian.Uint64(body[8:])
+			}
+			ck.value &= ck.mask
+			continue
 		}
 		w, ok := wireIndex[wireKey(class, fno, exp)]
 		if !ok {

@@ -1,6 +1,7 @@
 package openflow
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/gvs-project/gvs/flowtable"
@@ -9,7 +10,7 @@ import (
 // AppendNXMatch appends m as an nx_match (the NXM TLVs of NXT_FLOW_MOD and
 // friends, without padding) in the order ovs-vswitchd 3.1 writes them.
 func AppendNXMatch(b []byte, m *flowtable.Match) ([]byte, error) {
-	return appendRaw(b, 0, m)
+	return appendRaw(b, 0, m, nxCookie{})
 }
 
 // AppendOXMatch appends m as an OpenFlow 1.2+ ofp_match of type OXM: the
@@ -21,7 +22,7 @@ func AppendOXMatch(b []byte, v Version, m *flowtable.Match) ([]byte, error) {
 	}
 	start := len(b)
 	b = append(b, 0, 1, 0, 0) // type OFPMT_OXM, length below
-	b, err := appendRaw(b, v, m)
+	b, err := appendRaw(b, v, m, nxCookie{})
 	if err != nil {
 		return b[:start], err
 	}
@@ -133,7 +134,7 @@ func (e *encoder) putIfAny(w int, id flowtable.FieldID) {
 func (e *encoder) oxm(nxm, oxm int) int { return pick(e.v, nxm, oxm, OF12) }
 
 // appendRaw writes the TLVs of m in nx_put_raw's order.
-func appendRaw(b []byte, v Version, m *flowtable.Match) ([]byte, error) {
+func appendRaw(b []byte, v Version, m *flowtable.Match, ck nxCookie) ([]byte, error) {
 	e := &encoder{b: b, v: v, m: m}
 	e.putIfAny(wConjID, flowtable.FieldConjID)
 	if pv, pm := e.get(flowtable.FieldInPort); !pm.IsZero() {
@@ -177,6 +178,18 @@ func appendRaw(b []byte, v Version, m *flowtable.Match) ([]byte, error) {
 	e.putField(wCTMark, flowtable.FieldCTMark)
 	e.putField(wCTLabel, flowtable.FieldCTLabel)
 	e.putField(wMetadata, flowtable.FieldMetadata)
+	if ck.mask != 0 {
+		masked := ck.mask != ^uint64(0)
+		n, hm := byte(8), byte(0)
+		if masked {
+			n, hm = 16, 1
+		}
+		e.b = append(e.b, 0, classNXM1, nxmCookieField<<1|hm, n)
+		e.b = binary.BigEndian.AppendUint64(e.b, ck.value&ck.mask)
+		if masked {
+			e.b = binary.BigEndian.AppendUint64(e.b, ck.mask)
+		}
+	}
 	if len(e.b)-len(b) > 0xffff {
 		return b, fmt.Errorf("openflow: match of %d bytes is too long", len(e.b)-len(b))
 	}
