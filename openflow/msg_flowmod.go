@@ -26,9 +26,15 @@ type FlowMod struct {
 	Command uint8
 	// TableID: in OpenFlow 1.0 forms the high byte of the 16-bit command,
 	// which OVS reads once NXT_FLOW_MOD_TABLE_ID is on.
-	TableID     uint8
-	Cookie      uint64
-	CookieMask  uint64 // OpenFlow 1.1+, or NXM_NX_COOKIE in NXT_FLOW_MOD
+	TableID uint8
+	// Cookie and CookieMask: the header's fields in OpenFlow 1.0 (no mask)
+	// and 1.1+ forms; in NXT_FLOW_MOD the NXM_NX_COOKIE match entry, the
+	// header's cookie being NewCookie.
+	Cookie     uint64
+	CookieMask uint64
+	// NewCookie is NXT_FLOW_MOD's header cookie: the cookie an add
+	// installs; all ones leaves modified flows' cookies alone.
+	NewCookie   uint64
 	IdleTimeout uint16
 	HardTimeout uint16
 	Priority    uint16
@@ -60,7 +66,7 @@ func AppendFlowMod(b []byte, f *FlowMod) ([]byte, error) {
 	case f.Version == OF10 && f.NXM:
 		b = appendMsg(b, OF10, TypeExperimenter, f.XID)
 		b = be32(be32(b, NiciraID), NXTFlowMod)
-		b = binary.BigEndian.AppendUint64(b, f.Cookie)
+		b = binary.BigEndian.AppendUint64(b, f.NewCookie)
 		b = be16(b, uint16(f.TableID)<<8|uint16(f.Command))
 		b = be16(be16(be16(b, f.IdleTimeout), f.HardTimeout), f.Priority)
 		b = be32(b, f.BufferID)
@@ -137,7 +143,7 @@ func ParseFlowMod(msg []byte) (*FlowMod, error) {
 			return nil, errorf("not an NXT_FLOW_MOD")
 		}
 		f.NXM = true
-		f.Cookie = binary.BigEndian.Uint64(msg[16:])
+		f.NewCookie = binary.BigEndian.Uint64(msg[16:])
 		cmd := u16(24)
 		f.Command, f.TableID = uint8(cmd), uint8(cmd>>8)
 		f.IdleTimeout, f.HardTimeout, f.Priority = u16(26), u16(28), u16(30)
