@@ -13,8 +13,7 @@ import (
 	"testing"
 )
 
-// haveOFCtl reports whether ovs-ofctl is installed. Without it a live
-// check is skipped, except with CI=true where that is a failure.
+// needOFCtl skips a live check when ovs-ofctl is not installed, except with CI=true where that is a failure.
 func needOFCtl(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("ovs-ofctl"); err != nil {

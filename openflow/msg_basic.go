@@ -50,7 +50,7 @@ func ParseHello(msg []byte) (Hello, error) {
 			return h, errorf("hello element of length %d in %d bytes", l, len(body))
 		}
 		if typ == 1 && l >= 8 {
-			h.Versions = binary.BigEndian.Uint32(body[4:])
+			h.Versions = binary.BigEndian.Uint32(body[4:]) &^ 1 // bit 0 names no version
 		}
 		body = body[min((l+7)&^7, len(body)):]
 	}

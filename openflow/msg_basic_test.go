@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// TestHelloLikeOVS checks hellos against what ovs-ofctl 3.1 sends.
+// TestHelloLikeOVS checks hellos against what ovs-ofctl 3.1 was seen to
+// send with -O OpenFlow10, OpenFlow13, OpenFlow10,...,13 and OpenFlow10,13.
 func TestHelloLikeOVS(t *testing.T) {
 	for _, c := range []struct {
 		name     string
