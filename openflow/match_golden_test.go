@@ -123,9 +123,9 @@ func corpusMatches(t *testing.T) []string {
 
 // goldenRow is one line of match.golden: a match and what OVS made of it.
 type goldenRow struct {
-	match           string
-	nxm, of13, of15 []byte
-	text10, text13  string // ovs-ofctl ofp-print of the NXM and OpenFlow 1.3 flow mods
+	match                 string
+	nxm, of12, of13, of15 []byte
+	text10, text13        string // ovs-ofctl ofp-print of the NXM and OpenFlow 1.3 flow mods
 }
 
 func (r goldenRow) String() string {
@@ -135,7 +135,7 @@ func (r goldenRow) String() string {
 		}
 		return hex.EncodeToString(b)
 	}
-	return strings.Join([]string{r.match, h(r.nxm), h(r.of13), h(r.of15), r.text10, r.text13}, "\t")
+	return strings.Join([]string{r.match, h(r.nxm), h(r.of12), h(r.of13), h(r.of15), r.text10, r.text13}, "\t")
 }
 
 func readGolden(t *testing.T) []goldenRow { return readGoldenFile(t) }
@@ -149,11 +149,11 @@ func readGoldenFile(t testing.TB) []goldenRow {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		f := strings.Split(sc.Text(), "\t")
-		if len(f) != 6 {
+		if len(f) != 7 {
 			t.Fatalf("bad golden line %q", sc.Text())
 		}
-		r := goldenRow{match: f[0], text10: f[4], text13: f[5]}
-		for i, p := range []*[]byte{&r.nxm, &r.of13, &r.of15} {
+		r := goldenRow{match: f[0], text10: f[5], text13: f[6]}
+		for i, p := range []*[]byte{&r.nxm, &r.of12, &r.of13, &r.of15} {
 			if f[1+i] != "-" {
 				if *p, err = hex.DecodeString(f[1+i]); err != nil {
 					t.Fatal(err)
@@ -166,7 +166,7 @@ func readGoldenFile(t testing.TB) []goldenRow {
 }
 
 // liveRows asks ovs-ofctl to encode each match as a flow mod in NXM
-// (OpenFlow 1.0), OpenFlow 1.3 and 1.5 and to print the 1.3 message back.
+// (OpenFlow 1.0), OpenFlow 1.2, 1.3 and 1.5 and to print the 1.3 message back.
 func liveRows(t *testing.T, matches []string) []goldenRow {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "flows")
@@ -185,14 +185,15 @@ func liveRows(t *testing.T, matches []string) []goldenRow {
 		}
 	}
 	of13, of13Msgs := flowMods(t, ofctlMessages(t, OF13, "-O", "OpenFlow13", "--no-names", "add-flows", "SWITCH", file))
+	of12, _ := flowMods(t, ofctlMessages(t, OF12, "-O", "OpenFlow12", "--no-names", "add-flows", "SWITCH", file))
 	of15, _ = flowMods(t, ofctlMessages(t, OF15, "-O", "OpenFlow15", "--no-names", "add-flows", "SWITCH", file))
-	if len(nxm) != len(matches) || len(of13) != len(matches) || len(of15) != len(matches) {
+	if len(nxm) != len(matches) || len(of12) != len(matches) || len(of13) != len(matches) || len(of15) != len(matches) {
 		t.Fatalf("%d matches, OVS sent %d NXM, %d OF1.3, %d OF1.5 flow mods", len(matches), len(nxm), len(of13), len(of15))
 	}
 	text10, text13 := ofpPrintMatches(t, nxmMsgs), ofpPrintMatches(t, of13Msgs)
 	rows := make([]goldenRow, len(matches))
 	for i, m := range matches {
-		rows[i] = goldenRow{match: m, nxm: nxm[i], of13: of13[i], of15: of15[i], text10: text10[i], text13: text13[i]}
+		rows[i] = goldenRow{match: m, nxm: nxm[i], of12: of12[i], of13: of13[i], of15: of15[i], text10: text10[i], text13: text13[i]}
 	}
 	return rows
 }
@@ -282,7 +283,7 @@ func TestMatchEncodeLikeOVS(t *testing.T) {
 		for _, c := range []struct {
 			v    Version
 			want []byte
-		}{{OF13, r.of13}, {OF15, r.of15}} {
+		}{{OF12, r.of12}, {OF13, r.of13}, {OF15, r.of15}} {
 			got, err := AppendOXMatch(nil, c.v, m)
 			if err != nil || !bytes.Equal(got, c.want) {
 				t.Errorf("%s: %v\n got %x %v\nwant %x", r.match, c.v, got, err, c.want)
@@ -304,7 +305,7 @@ func TestMatchDecodeLikeOVS(t *testing.T) {
 		for _, c := range []struct {
 			v Version
 			b []byte
-		}{{OF13, r.of13}, {OF15, r.of15}} {
+		}{{OF12, r.of12}, {OF13, r.of13}, {OF15, r.of15}} {
 			m, n, err := ParseOXMatch(c.v, c.b)
 			if err != nil || n != len(c.b) {
 				t.Errorf("%s: %v %x: n=%d %v", r.match, c.v, c.b, n, err)
