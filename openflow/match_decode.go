@@ -102,7 +102,7 @@ func readValue(b []byte) flowtable.Value {
 
 // decodeField applies one entry of wire field w to m.
 func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
-	f := field(w.id)
+	f := ftField(w.id)
 	name := f.Name
 	want := w.n
 	if hm {
@@ -126,7 +126,7 @@ func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
 	switch f.Prereq {
 	case flowtable.PrereqND, flowtable.PrereqNDSolicit, flowtable.PrereqNDAdvert:
 		// Neighbor discovery messages have ICMPv6 code 0.
-		if cv, _ := m.Get(field(flowtable.FieldICMPv6Code)); cv.Lo != 0 {
+		if cv, _ := m.Get(ftField(flowtable.FieldICMPv6Code)); cv.Lo != 0 {
 			return matchErr(BadMatchPrereq, "%s requires icmpv6_code 0", name)
 		}
 	}
@@ -148,7 +148,7 @@ func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
 		if v.Lo > 7 {
 			return matchErr(BadMatchValue, "vlan_pcp %d out of range", v.Lo)
 		}
-		tci := field(flowtable.FieldVLANTCI)
+		tci := ftField(flowtable.FieldVLANTCI)
 		tv, tm := m.Get(tci)
 		if tm.Lo&0xe000 != 0 {
 			return matchErr(BadMatchDupField, "vlan_pcp given twice")

@@ -46,11 +46,11 @@ type encoder struct {
 	m *flowtable.Match
 }
 
-func field(id flowtable.FieldID) *flowtable.Field { return flowtable.FieldByID(id) }
+func ftField(id flowtable.FieldID) *flowtable.Field { return flowtable.FieldByID(id) }
 
 // get returns the value and mask of flowtable field id.
 func (e *encoder) get(id flowtable.FieldID) (v, mask flowtable.Value) {
-	return e.m.Get(field(id))
+	return e.m.Get(ftField(id))
 }
 
 // header appends the TLV header of wire field w.
@@ -114,7 +114,7 @@ func (e *encoder) putExact(w int, v flowtable.Value) {
 // a mask covering the whole field is no mask, as in OVS, whose exact
 // matches carry all-ones masks.
 func (e *encoder) putField(w int, id flowtable.FieldID) {
-	f := field(id)
+	f := ftField(id)
 	v, m := e.m.Get(f)
 	if !m.IsZero() && m == f.FullMask() {
 		e.putExact(w, v)

@@ -2,7 +2,7 @@ package openflow
 
 import "github.com/gvs-project/gvs/flowtable"
 
-// An NXM/OXM header is class(16) field(7) hasmask(1) length(8). Experimenter
+// An NXM/OXM header is class(16) ftField(7) hasmask(1) length(8). Experimenter
 // OXM fields (class 0xffff) are followed by a 32-bit experimenter ID that
 // the length byte counts.
 const (

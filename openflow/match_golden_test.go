@@ -16,7 +16,7 @@ import (
 	"github.com/gvs-project/gvs/flowtable"
 )
 
-var update = flag.Bool("update", false, "regenerate testdata goldens from live Open vSwitch")
+var updateGoldens = flag.Bool("update-match", false, "regenerate the match and message goldens from live Open vSwitch")
 
 const matchGolden = "testdata/match.golden"
 
@@ -143,7 +143,7 @@ func readGolden(t *testing.T) []goldenRow { return readGoldenFile(t) }
 func readGoldenFile(t testing.TB) []goldenRow {
 	data, err := os.ReadFile(matchGolden)
 	if err != nil {
-		t.Fatalf("%v (regenerate with go test -run TestMatchGolden -update)", err)
+		t.Fatalf("%v (regenerate with go test -run TestMatchGolden -update-match)", err)
 	}
 	var rows []goldenRow
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -237,9 +237,9 @@ func ofpPrintMatches(t *testing.T, msgs [][]byte) []string {
 }
 
 // TestMatchGolden checks the goldens against live Open vSwitch when it is
-// installed (always under CI=true), regenerating them with -update.
+// installed (always under CI=true), regenerating them with -update-match.
 func TestMatchGolden(t *testing.T) {
-	if *update {
+	if *updateGoldens {
 		needOFCtl(t)
 		var b strings.Builder
 		for _, r := range liveRows(t, corpusMatches(t)) {

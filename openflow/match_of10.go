@@ -28,17 +28,17 @@ const (
 )
 
 var (
-	fInPort  = field(flowtable.FieldInPort)
-	fEthSrc  = field(flowtable.FieldEthSrc)
-	fEthDst  = field(flowtable.FieldEthDst)
-	fEthType = field(flowtable.FieldEthType)
-	fTCI     = field(flowtable.FieldVLANTCI)
-	fTOS     = field(flowtable.FieldIPTOS)
-	fProto   = field(flowtable.FieldIPProto)
-	fNWSrc   = field(flowtable.FieldIPv4Src)
-	fNWDst   = field(flowtable.FieldIPv4Dst)
-	fTPSrc   = field(flowtable.FieldTCPSrc)
-	fTPDst   = field(flowtable.FieldTCPDst)
+	fInPort  = ftField(flowtable.FieldInPort)
+	fEthSrc  = ftField(flowtable.FieldEthSrc)
+	fEthDst  = ftField(flowtable.FieldEthDst)
+	fEthType = ftField(flowtable.FieldEthType)
+	fTCI     = ftField(flowtable.FieldVLANTCI)
+	fTOS     = ftField(flowtable.FieldIPTOS)
+	fProto   = ftField(flowtable.FieldIPProto)
+	fNWSrc   = ftField(flowtable.FieldIPv4Src)
+	fNWDst   = ftField(flowtable.FieldIPv4Dst)
+	fTPSrc   = ftField(flowtable.FieldTCPSrc)
+	fTPDst   = ftField(flowtable.FieldTCPDst)
 )
 
 // AppendOF10Match appends m as an OpenFlow 1.0 ofp10_match, as
@@ -205,9 +205,9 @@ func ParseOF10Match(b []byte) (*flowtable.Match, error) {
 		src, dst := fTPSrc, fTPDst
 		switch proto {
 		case flowtable.ProtoICMP:
-			src, dst = field(flowtable.FieldICMPType), field(flowtable.FieldICMPCode)
+			src, dst = ftField(flowtable.FieldICMPType), ftField(flowtable.FieldICMPCode)
 		case flowtable.ProtoICMPv6:
-			src, dst = field(flowtable.FieldICMPv6Type), field(flowtable.FieldICMPv6Code)
+			src, dst = ftField(flowtable.FieldICMPv6Type), ftField(flowtable.FieldICMPv6Code)
 		}
 		if wc&of10WTPSrc == 0 {
 			exact(src, be16(36))

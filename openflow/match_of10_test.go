@@ -45,7 +45,7 @@ func of10Rows(t *testing.T, matches []string) []string {
 // TestOF10MatchLikeOVS checks AppendOF10Match and ParseOF10Match against
 // what ovs-ofctl sends for every golden match OpenFlow 1.0 can express.
 func TestOF10MatchLikeOVS(t *testing.T) {
-	if *update {
+	if *updateGoldens {
 		needOFCtl(t)
 		var ok []string
 		for _, r := range readGolden(t) {
@@ -71,7 +71,7 @@ func TestOF10MatchLikeOVS(t *testing.T) {
 		}
 		matches = append(matches, f[0])
 		m, prio := parseMatch(t, f[0])
-		want := unhex(t, f[1])
+		want := hexMsg(t, f[1])
 		got, err := AppendOF10Match(nil, m)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s:\n got %x %v\nwant %x", f[0], got, err, want)
@@ -115,7 +115,7 @@ func TestOF10MatchRefuses(t *testing.T) {
 
 func FuzzParseOF10Match(f *testing.F) {
 	f.Add(make([]byte, OF10MatchLen))
-	f.Add(unhex(f, "003820ee 0001 000000000000 000000000000 0000 00 00 0800 00 06 0000 0a000000 00000000 0000 0050"))
+	f.Add(hexMsg(f, "003820ee 0001 000000000000 000000000000 0000 00 00 0800 00 06 0000 0a000000 00000000 0000 0050"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseOF10Match(b)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/gvs-project/gvs/flowtable"
 )
 
-func unhex(t testing.TB, s string) []byte {
+func hexMsg(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
 	if err != nil {
@@ -39,7 +39,7 @@ func TestParseNXMatchErrors(t *testing.T) {
 		{"experimenter too short", "ffff5402 0000", BadMatchLen},
 		{"nd_target needs type", "00000602 86dd 00000c01 3a 00012e10 00000000000000000000000000000001", BadMatchPrereq},
 	} {
-		_, err := ParseNXMatch(unhex(t, tc.hex))
+		_, err := ParseNXMatch(hexMsg(t, tc.hex))
 		var me *MatchError
 		if !errors.As(err, &me) || me.Code != tc.code {
 			t.Errorf("%s: %v, want code %d", tc.name, err, tc.code)
@@ -63,7 +63,7 @@ func TestParseOXMatchFraming(t *testing.T) {
 		{"reserved in_port", "0001000c 80000004 fffffffe 00000000", OF13, 16, true},
 		{"in_port in the gap", "0001000c 80000004 0000ff10 00000000", OF13, 0, false},
 	} {
-		_, n, err := ParseOXMatch(tc.v, unhex(t, tc.hex))
+		_, n, err := ParseOXMatch(tc.v, hexMsg(t, tc.hex))
 		if (err == nil) != tc.ok || n != tc.n {
 			t.Errorf("%s: n=%d err=%v, want n=%d ok=%v", tc.name, n, err, tc.n, tc.ok)
 		}
@@ -71,7 +71,7 @@ func TestParseOXMatchFraming(t *testing.T) {
 }
 
 func TestOXMatchInPortLocal(t *testing.T) {
-	m, _, err := ParseOXMatch(OF13, unhex(t, "0001000c 80000004 fffffffe 00000000"))
+	m, _, err := ParseOXMatch(OF13, hexMsg(t, "0001000c 80000004 fffffffe 00000000"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +89,7 @@ func goldenSeeds(f *testing.F, pick func(goldenRow) []byte) {
 
 func FuzzParseNXMatch(f *testing.F) {
 	goldenSeeds(f, func(r goldenRow) []byte { return r.nxm })
+	f.Add(hexMsg(f, "00000602 0800 00013502 0031")) // nw_frag=no under an odd mask
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseNXMatch(b)
 		if err != nil {
@@ -107,6 +108,7 @@ func FuzzParseNXMatch(f *testing.F) {
 
 func FuzzParseOXMatch(f *testing.F) {
 	goldenSeeds(f, func(r goldenRow) []byte { return r.of13 })
+	f.Add(hexMsg(f, "00010010 80000a02 0800 00013502 0031"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, v := range []Version{OF12, OF13, OF15} {
 			m, n, err := ParseOXMatch(v, b)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-func errorf(format string, args ...any) error {
+func ofErrorf(format string, args ...any) error {
 	return fmt.Errorf("openflow: "+format, args...)
 }
 
@@ -47,7 +47,7 @@ func ParseHello(msg []byte) (Hello, error) {
 	for len(body) >= 4 {
 		typ, l := binary.BigEndian.Uint16(body), int(binary.BigEndian.Uint16(body[2:]))
 		if l < 4 || l > len(body) {
-			return h, errorf("hello element of length %d in %d bytes", l, len(body))
+			return h, ofErrorf("hello element of length %d in %d bytes", l, len(body))
 		}
 		if typ == 1 && l >= 8 {
 			h.Versions = binary.BigEndian.Uint32(body[4:]) &^ 1 // bit 0 names no version

@@ -85,7 +85,7 @@ func AppendFlowMod(b []byte, f *FlowMod) ([]byte, error) {
 		b = appendPad8(b, len(b)-mstart)
 	case f.Version == OF10:
 		if f.CookieMask != 0 && f.CookieMask != ^uint64(0) {
-			return b, errorf("OpenFlow 1.0 flow mod has no cookie mask")
+			return b, ofErrorf("OpenFlow 1.0 flow mod has no cookie mask")
 		}
 		b = appendMsg(b, OF10, TypeFlowMod, f.XID)
 		if b, err = AppendOF10Match(b, &f.Match); err != nil {
@@ -114,11 +114,11 @@ func AppendFlowMod(b []byte, f *FlowMod) ([]byte, error) {
 			return b[:start], err
 		}
 	default:
-		return b, errorf("no flow mod codec for %v", f.Version)
+		return b, ofErrorf("no flow mod codec for %v", f.Version)
 	}
 	b = append(b, f.Actions...)
 	if len(b)-start > 0xffff {
-		return b[:start], errorf("flow mod of %d bytes is too long", len(b)-start)
+		return b[:start], ofErrorf("flow mod of %d bytes is too long", len(b)-start)
 	}
 	SetLength(b[start:])
 	return b, nil
@@ -132,7 +132,7 @@ func ParseFlowMod(msg []byte) (*FlowMod, error) {
 		return nil, err
 	}
 	if int(h.Length) != len(msg) {
-		return nil, errorf("flow mod length %d in %d bytes", h.Length, len(msg))
+		return nil, ofErrorf("flow mod length %d in %d bytes", h.Length, len(msg))
 	}
 	f := &FlowMod{Version: h.Version, XID: h.XID}
 	u16 := func(off int) uint16 { return binary.BigEndian.Uint16(msg[off:]) }
@@ -140,7 +140,7 @@ func ParseFlowMod(msg []byte) (*FlowMod, error) {
 	switch {
 	case h.Version == OF10 && h.Type == TypeExperimenter:
 		if len(msg) < nxtFlowModLen || u32(8) != NiciraID || u32(12) != NXTFlowMod {
-			return nil, errorf("not an NXT_FLOW_MOD")
+			return nil, ofErrorf("not an NXT_FLOW_MOD")
 		}
 		f.NXM = true
 		f.NewCookie = binary.BigEndian.Uint64(msg[16:])
@@ -164,7 +164,7 @@ func ParseFlowMod(msg []byte) (*FlowMod, error) {
 		f.Actions = msg[end:]
 	case h.Version == OF10 && h.Type == TypeFlowMod:
 		if len(msg) < of10FlowModLen {
-			return nil, errorf("OpenFlow 1.0 flow mod of %d bytes", len(msg))
+			return nil, ofErrorf("OpenFlow 1.0 flow mod of %d bytes", len(msg))
 		}
 		m, err := ParseOF10Match(msg[HeaderLen:])
 		if err != nil {
@@ -181,7 +181,7 @@ func ParseFlowMod(msg []byte) (*FlowMod, error) {
 		f.Actions = msg[of10FlowModLen:]
 	case h.Version >= OF12 && h.Version <= OF15 && h.Type == TypeFlowMod:
 		if len(msg) < ofpFlowModLen+8 {
-			return nil, errorf("flow mod of %d bytes", len(msg))
+			return nil, ofErrorf("flow mod of %d bytes", len(msg))
 		}
 		f.Cookie = binary.BigEndian.Uint64(msg[8:])
 		f.CookieMask = binary.BigEndian.Uint64(msg[16:])
@@ -203,7 +203,7 @@ func ParseFlowMod(msg []byte) (*FlowMod, error) {
 		f.Match = *m
 		f.Actions = msg[ofpFlowModLen+n:]
 	default:
-		return nil, errorf("%v message type %d is no flow mod gvs decodes", h.Version, h.Type)
+		return nil, ofErrorf("%v message type %d is no flow mod gvs decodes", h.Version, h.Type)
 	}
 	return f, nil
 }
@@ -214,7 +214,7 @@ func port10(p uint32) (flowtable.Port, error) {
 	case p >= 0xffffff00:
 		return flowtable.Port(p - 0xffff0000), nil
 	case p >= 0xff00:
-		return 0, errorf("port %#x is outside OpenFlow 1.0's range", p)
+		return 0, ofErrorf("port %#x is outside OpenFlow 1.0's range", p)
 	}
 	return flowtable.Port(p), nil
 }

@@ -57,7 +57,7 @@ func liveFlowMod(t *testing.T, v Version, args []string) []byte {
 }
 
 func TestFlowModLikeOVS(t *testing.T) {
-	if *update {
+	if *updateGoldens {
 		needOFCtl(t)
 		var b strings.Builder
 		for _, c := range flowModCases {
@@ -74,12 +74,12 @@ func TestFlowModLikeOVS(t *testing.T) {
 	golden := map[string][]byte{}
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		name, h, _ := strings.Cut(line, "\t")
-		golden[name] = unhex(t, h)
+		golden[name] = hexMsg(t, h)
 	}
 	for _, c := range flowModCases {
 		msg, ok := golden[c.name]
 		if !ok {
-			t.Fatalf("%s: no golden (run with -update)", c.name)
+			t.Fatalf("%s: no golden (run with -update-match)", c.name)
 		}
 		f, err := ParseFlowMod(msg)
 		if err != nil {
@@ -110,7 +110,7 @@ func FuzzParseFlowMod(f *testing.F) {
 	if data, err := os.ReadFile(flowModGolden); err == nil {
 		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 			_, h, _ := strings.Cut(line, "\t")
-			f.Add(unhex(f, h))
+			f.Add(hexMsg(f, h))
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

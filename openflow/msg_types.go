@@ -46,10 +46,10 @@ func checkMsg(msg []byte, t uint8, min int) (Header, []byte, error) {
 		return h, nil, err
 	}
 	if h.Type != t {
-		return h, nil, errorf("message type %d, want %d", h.Type, t)
+		return h, nil, ofErrorf("message type %d, want %d", h.Type, t)
 	}
 	if int(h.Length) != len(msg) || len(msg) < min {
-		return h, nil, errorf("type %d: length %d in %d bytes (minimum %d)", t, h.Length, len(msg), min)
+		return h, nil, ofErrorf("type %d: length %d in %d bytes (minimum %d)", t, h.Length, len(msg), min)
 	}
 	return h, msg[HeaderLen:], nil
 }
