@@ -62,13 +62,13 @@ func decodeTLVs(b []byte, m *flowtable.Match, ck *nxCookie) error {
 		}
 		b, body = body[l:], body[:l]
 		var exp uint32
-		if class == classExp {
+		if class == oxmClassExp {
 			if l < 4 {
 				return matchErr(BadMatchLen, "experimenter field of %d bytes", l)
 			}
 			exp, body = binary.BigEndian.Uint32(body), body[4:]
 		}
-		if ck != nil && class == classNXM1 && fno == nxmCookieField {
+		if ck != nil && class == nxmClassNX && fno == nxmCookieField {
 			if len(body) != 8 && !(hm && len(body) == 16) || ck.mask != 0 {
 				return matchErr(BadMatchLen, "bad or repeated NXM_NX_COOKIE")
 			}
@@ -90,8 +90,8 @@ func decodeTLVs(b []byte, m *flowtable.Match, ck *nxCookie) error {
 	return nil
 }
 
-// readValue reads a big-endian value of len(b) <= 16 bytes.
-func readValue(b []byte) flowtable.Value {
+// readWireValue reads a big-endian value of len(b) <= 16 bytes.
+func readWireValue(b []byte) flowtable.Value {
 	var v flowtable.Value
 	for _, c := range b {
 		v.Hi = v.Hi<<8 | v.Lo>>56
@@ -115,10 +115,10 @@ func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
 	if hm && !maskable {
 		return matchErr(BadMatchMask, "%s cannot be masked", name)
 	}
-	v := readValue(body[:w.n])
+	v := readWireValue(body[:w.n])
 	mask := flowtable.OnesValue(8 * w.n)
 	if hm {
-		mask = readValue(body[w.n:])
+		mask = readWireValue(body[w.n:])
 	}
 	if !m.Satisfies(f.Prereq) {
 		return matchErr(BadMatchPrereq, "%s requires %v", name, f.Prereq)

@@ -60,7 +60,7 @@ func (e *encoder) header(w int, masked bool) {
 	if masked {
 		n *= 2
 	}
-	if f.class == classExp {
+	if f.class == oxmClassExp {
 		n += 4
 	}
 	hm := uint8(0)
@@ -68,15 +68,15 @@ func (e *encoder) header(w int, masked bool) {
 		hm = 1
 	}
 	e.b = append(e.b, byte(f.class>>8), byte(f.class), f.field<<1|hm, byte(n))
-	if f.class == classExp {
+	if f.class == oxmClassExp {
 		e.b = append(e.b, byte(f.exp>>24), byte(f.exp>>16), byte(f.exp>>8), byte(f.exp))
 	}
 }
 
-// appendValue appends the low n bytes of v, big-endian.
-func appendValue(b []byte, v flowtable.Value, n int) []byte {
+// appendWireValue appends the low n bytes of v, big-endian.
+func appendWireValue(b []byte, v flowtable.Value, n int) []byte {
 	if n > 8 {
-		b = appendValue(b, flowtable.Value{Lo: v.Hi}, n-8)
+		b = appendWireValue(b, flowtable.Value{Lo: v.Hi}, n-8)
 		n = 8
 	}
 	for i := n - 1; i >= 0; i-- {
@@ -96,18 +96,18 @@ func (e *encoder) put(w int, v, mask flowtable.Value) {
 	}
 	if mask == ones {
 		e.header(w, false)
-		e.b = appendValue(e.b, v, n)
+		e.b = appendWireValue(e.b, v, n)
 		return
 	}
 	e.header(w, true)
-	e.b = appendValue(e.b, v.And(mask), n)
-	e.b = appendValue(e.b, mask, n)
+	e.b = appendWireValue(e.b, v.And(mask), n)
+	e.b = appendWireValue(e.b, mask, n)
 }
 
 // putExact writes wire field w without a mask.
 func (e *encoder) putExact(w int, v flowtable.Value) {
 	e.header(w, false)
-	e.b = appendValue(e.b, v, wireFields[w].n)
+	e.b = appendWireValue(e.b, v, wireFields[w].n)
 }
 
 // putField writes flowtable field id under its own mask as wire field w;
@@ -184,7 +184,7 @@ func appendRaw(b []byte, v Version, m *flowtable.Match, ck nxCookie) ([]byte, er
 		if masked {
 			n, hm = 16, 1
 		}
-		e.b = append(e.b, 0, classNXM1, nxmCookieField<<1|hm, n)
+		e.b = append(e.b, 0, nxmClassNX, nxmCookieField<<1|hm, n)
 		e.b = binary.BigEndian.AppendUint64(e.b, ck.value&ck.mask)
 		if masked {
 			e.b = binary.BigEndian.AppendUint64(e.b, ck.mask)
