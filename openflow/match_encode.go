@@ -248,7 +248,7 @@ func (e *encoder) ip() {
 	case proto == flowtable.ProtoTCP:
 		e.putField(e.oxm(wTCPSrc, wTCPSrcOXM), flowtable.FieldTCPSrc)
 		e.putField(e.oxm(wTCPDst, wTCPDstOXM), flowtable.FieldTCPDst)
-		e.putField(pick(e.v, pick(e.v, wTCPFlags, wTCPFlagsONF, OF13), wTCPFlagsOXM, OF15), flowtable.FieldTCPFlags)
+		e.putField(e.tcpFlags(), flowtable.FieldTCPFlags)
 	case proto == flowtable.ProtoUDP:
 		e.putField(e.oxm(wUDPSrc, wUDPSrcOXM), flowtable.FieldUDPSrc)
 		e.putField(e.oxm(wUDPDst, wUDPDstOXM), flowtable.FieldUDPDst)
@@ -272,6 +272,18 @@ func (e *encoder) ip() {
 			e.putField(e.oxm(wNDTLL, wNDTLLOXM), flowtable.FieldNDTLL)
 		}
 	}
+}
+
+// tcpFlags picks tcp_flags' wire form: NXM's through OpenFlow 1.2, ONF's
+// experimenter field in 1.3 and 1.4, OXM_OF_TCP_FLAGS from 1.5.
+func (e *encoder) tcpFlags() int {
+	switch {
+	case e.v >= OF15:
+		return wTCPFlagsOXM
+	case e.v >= OF13:
+		return wTCPFlagsONF
+	}
+	return wTCPFlags
 }
 
 // port11 converts an OpenFlow 1.0 port number to OpenFlow 1.1's 32 bits:

@@ -129,3 +129,16 @@ func FuzzParseOXMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestWireFieldsComplete guards the wire table: every entry is filled in
+// and no two share a header.
+func TestWireFieldsComplete(t *testing.T) {
+	if len(wireIndex) != len(wireFields) {
+		t.Errorf("%d wire fields but %d distinct headers", len(wireFields), len(wireIndex))
+	}
+	for i, w := range wireFields {
+		if w.n == 0 || w.id == flowtable.FieldNone {
+			t.Errorf("wire field %d is not defined", i)
+		}
+	}
+}
