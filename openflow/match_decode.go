@@ -119,6 +119,9 @@ func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
 	mask := flowtable.OnesValue(8 * w.n)
 	if hm {
 		mask = readWireValue(body[w.n:])
+		if v.And(mask) != v {
+			return matchErr(BadMatchWildcards, "%s has 1-bits in its value where the mask has 0-bits", name)
+		}
 	}
 	if !m.Satisfies(f.Prereq) {
 		return matchErr(BadMatchPrereq, "%s requires %v", name, f.Prereq)

@@ -7,13 +7,14 @@ import "fmt"
 const (
 	ErrTypeBadMatch = 4
 
-	BadMatchType     = 0  // OFPBMC_BAD_TYPE: unsupported match type
-	BadMatchLen      = 1  // OFPBMC_BAD_LEN: length problem in the match
-	BadMatchField    = 6  // OFPBMC_BAD_FIELD: unsupported field
-	BadMatchValue    = 7  // OFPBMC_BAD_VALUE: unsupported value in a field
-	BadMatchMask     = 8  // OFPBMC_BAD_MASK: unsupported mask
-	BadMatchPrereq   = 9  // OFPBMC_BAD_PREREQ: a prerequisite was not met
-	BadMatchDupField = 10 // OFPBMC_DUP_FIELD: a field appears twice
+	BadMatchType      = 0  // OFPBMC_BAD_TYPE: unsupported match type
+	BadMatchLen       = 1  // OFPBMC_BAD_LEN: length problem in the match
+	BadMatchWildcards = 5  // OFPBMC_BAD_WILDCARDS: value bits outside the mask
+	BadMatchField     = 6  // OFPBMC_BAD_FIELD: unsupported field
+	BadMatchValue     = 7  // OFPBMC_BAD_VALUE: unsupported value in a field
+	BadMatchMask      = 8  // OFPBMC_BAD_MASK: unsupported mask
+	BadMatchPrereq    = 9  // OFPBMC_BAD_PREREQ: a prerequisite was not met
+	BadMatchDupField  = 10 // OFPBMC_DUP_FIELD: a field appears twice
 )
 
 // MatchError is a match the decoder refused. Code is the OFPET_BAD_MATCH

@@ -33,6 +33,7 @@ func TestParseNXMatchErrors(t *testing.T) {
 		{"missing dl_type", "00000c01 06", BadMatchPrereq},
 		{"tcp port without proto", "00000602 0800 00001402 0050", BadMatchPrereq},
 		{"duplicate", "00000602 0800 00000602 0800", BadMatchDupField},
+		{"value outside mask", "00000602 0800 00000f08 0a000001 ff000000", BadMatchWildcards},
 		{"nw_tos low bits", "00000602 0800 00000a01 03", BadMatchValue},
 		{"ipv6_label too wide", "00000602 86dd 00013604 00100000", BadMatchValue},
 		{"vlan_tci given twice", "00000802 1000 00000802 1000", BadMatchDupField},
