@@ -109,7 +109,8 @@ func decodeField(m *flowtable.Match, w *wireField, hm bool, body []byte) error {
 		want *= 2
 	}
 	if len(body) != want {
-		return matchErr(BadMatchLen, "%s: %d value bytes, want %d", name, len(body), want)
+		// The length is part of the header: OVS knows no such field.
+		return matchErr(BadMatchField, "%s: %d value bytes, want %d", name, len(body), want)
 	}
 	maskable := f.Maskable && w.kind == kindPlain
 	if hm && !maskable {

@@ -21,31 +21,35 @@ func hexMsg(t testing.TB, s string) []byte {
 // TestParseNXMatchErrors checks that malformed matches are refused with
 // the OFPBMC code OVS would send.
 func TestParseNXMatchErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name, hex string
-		code      uint16
-	}{
-		{"short header", "000006", BadMatchLen},
-		{"short value", "00000602 08", BadMatchLen},
-		{"unknown field", "0001fe02 0000", BadMatchField},
-		{"wrong length", "00000603 080000", BadMatchLen},
-		{"mask on unmaskable", "00000704 08000800", BadMatchMask},
-		{"missing dl_type", "00000c01 06", BadMatchPrereq},
-		{"tcp port without proto", "00000602 0800 00001402 0050", BadMatchPrereq},
-		{"duplicate", "00000602 0800 00000602 0800", BadMatchDupField},
-		{"value outside mask", "00000602 0800 00000f08 0a000001 ff000000", BadMatchWildcards},
-		{"nw_tos low bits", "00000602 0800 00000a01 03", BadMatchValue},
-		{"ipv6_label too wide", "00000602 86dd 00013604 00100000", BadMatchValue},
-		{"vlan_tci given twice", "00000802 1000 00000802 1000", BadMatchDupField},
-		{"experimenter too short", "ffff5402 0000", BadMatchLen},
-		{"nd_target needs type", "00000602 86dd 00000c01 3a 00012e10 00000000000000000000000000000001", BadMatchPrereq},
-	} {
+	for _, tc := range nxMatchErrorCases {
 		_, err := ParseNXMatch(hexMsg(t, tc.hex))
 		var me *MatchError
 		if !errors.As(err, &me) || me.Code != tc.code {
 			t.Errorf("%s: %v, want code %d", tc.name, err, tc.code)
 		}
 	}
+}
+
+// nxMatchErrorCases are malformed nx_matches and the OFPBMC code each
+// earns.
+var nxMatchErrorCases = []struct {
+	name, hex string
+	code      uint16
+}{
+	{"short header", "000006", BadMatchLen},
+	{"short value", "00000602 08", BadMatchLen},
+	{"unknown field", "0001fe02 0000", BadMatchField},
+	{"wrong length", "00000603 080000", BadMatchField},
+	{"mask on unmaskable", "00000704 08000800", BadMatchMask},
+	{"missing dl_type", "00000c01 06", BadMatchPrereq},
+	{"tcp port without proto", "00000602 0800 00001402 0050", BadMatchPrereq},
+	{"duplicate", "00000602 0800 00000602 0800", BadMatchDupField},
+	{"value outside mask", "00000602 0800 00000f08 0a000001 ff000000", BadMatchWildcards},
+	{"nw_tos low bits", "00000602 0800 00000a01 03", BadMatchValue},
+	{"ipv6_label too wide", "00000602 86dd 00013604 00100000", BadMatchValue},
+	{"vlan_tci given twice", "00000802 1000 00000802 1000", BadMatchDupField},
+	{"experimenter too short", "ffff5402 0000", BadMatchLen},
+	{"nd_target needs type", "00000602 86dd 00000c01 3a 00012e10 00000000000000000000000000000001", BadMatchPrereq},
 }
 
 func TestParseOXMatchFraming(t *testing.T) {
