@@ -49,6 +49,12 @@ var nxMatchErrorCases = []struct {
 	{"ipv6_label too wide", "00000602 86dd 00013604 00100000", BadMatchValue},
 	{"vlan_tci given twice", "00000802 1000 00000802 1000", BadMatchDupField},
 	{"experimenter too short", "ffff5402 0000", BadMatchLen},
+	{"ip_dscp above 63", "00000602 0800 80001001 40", BadMatchValue},
+	{"vlan_pcp without vlan_vid", "80000e01 03", BadMatchPrereq},
+	{"OXM in_port in the reserved gap", "80000004 0000ff10", BadMatchValue},
+	{"arp_op above 255", "00000602 0806 00001e02 0100", BadMatchValue},
+	{"nd_sll on an advert", "00000602 86dd 00000c01 3a 00012a01 88 00013006 fa163e000001", BadMatchPrereq},
+	{"tcp_flags above 12 bits", "00000602 0800 00000c01 06 00014402 1000", BadMatchValue},
 	{"nd_target needs type", "00000602 86dd 00000c01 3a 00012e10 00000000000000000000000000000001", BadMatchPrereq},
 }
 
