@@ -1,0 +1,196 @@
+package ovsdb
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/gvs-project/gvs/config"
+	"github.com/gvs-project/gvs/vswitch"
+)
+
+// Switch is what the reconciler needs of the control core
+// (*vswitch.Switch implements it).
+type Switch interface {
+	Bridges() []vswitch.BridgeInfo
+	AddBridge(name, failMode string, mayExist bool) error
+	DelBridge(name string, ifExists bool) error
+	AddPort(bridge string, pc config.Port, mayExist bool) (uint16, error)
+	DelPort(bridge, name string, ifExists bool) error
+	SetPort(name string, c vswitch.PortChange) error
+}
+
+// LocalOFPort is the OpenFlow number of a bridge's LOCAL port, which
+// Open vSwitch shows as the bridge's internal interface of its name.
+const LocalOFPort = 0xfffe
+
+// wantBridge is a bridge as the database describes it.
+type wantBridge struct {
+	Name     string
+	FailMode string
+	Ports    []wantPort
+}
+
+// wantPort is a port as the database describes it: its configuration, or
+// why it cannot be built (Err). Local marks the bridge's own interface.
+type wantPort struct {
+	IfaceUUID string
+	Config    config.Port
+	Local     bool
+	Err       error
+}
+
+// result is what became of one Interface row.
+type result struct {
+	Bridge string
+	OFPort int    // -1: none (Open vSwitch writes -1 for a failed port)
+	Err    string // "" if the port works
+	Local  bool
+}
+
+// Reconciler applies the database's bridges and ports to a Switch. It
+// remembers the configuration it applied to each port so that it changes
+// only ports whose rows changed. Not safe for concurrent use.
+type Reconciler struct {
+	sw      Switch
+	applied map[string]config.Port // by port name
+}
+
+// NewReconciler returns a reconciler driving sw.
+func NewReconciler(sw Switch) *Reconciler {
+	return &Reconciler{sw: sw, applied: map[string]config.Port{}}
+}
+
+// Apply makes the switch's bridges and ports those of want: bridges and
+// ports not wanted are deleted, missing ones added, changed ones changed
+// (VLAN settings in place, anything else by re-creating the port). It
+// returns what became of every wanted interface, by Interface UUID. A
+// port that fails is reported with its error and affects no other.
+func (r *Reconciler) Apply(want []wantBridge) map[string]result {
+	res := map[string]result{}
+	have := map[string]vswitch.PortInfo{}
+	haveBr := map[string]bool{}
+	for _, b := range r.sw.Bridges() {
+		haveBr[b.Name] = true
+		for _, p := range b.Ports {
+			have[p.Name] = p
+		}
+	}
+	wantBr := map[string]bool{}
+	wantPt := map[string]wantPort{}
+	wantOn := map[string]string{}
+	for _, b := range want {
+		wantBr[b.Name] = true
+		for _, p := range b.Ports {
+			if !p.Local && p.Err == nil {
+				wantPt[p.Config.Name] = p
+				wantOn[p.Config.Name] = b.Name
+			}
+		}
+	}
+	// Deletions first: a port moving bridges, or a name going from port
+	// to bridge, needs its old place free.
+	for name := range haveBr {
+		if !wantBr[name] {
+			r.sw.DelBridge(name, true)
+			for pn, p := range have {
+				if p.Bridge == name {
+					delete(have, pn)
+					delete(r.applied, pn)
+				}
+			}
+		}
+	}
+	for name, p := range have {
+		w, ok := wantPt[name]
+		if ok && wantOn[name] == p.Bridge && !r.recreate(p, w.Config) {
+			continue
+		}
+		r.sw.DelPort(p.Bridge, name, true)
+		delete(have, name)
+		delete(r.applied, name)
+	}
+	for _, b := range want {
+		var brErr error
+		if !haveBr[b.Name] {
+			brErr = r.sw.AddBridge(b.Name, b.FailMode, true)
+		}
+		for _, p := range b.Ports {
+			res[p.IfaceUUID] = r.applyPort(b.Name, brErr, p, have)
+		}
+	}
+	return res
+}
+
+// recreate reports whether a port must be deleted and added again to get
+// configuration pc: its type, options or requested number changed, or a
+// VLAN change SetPort cannot express.
+func (r *Reconciler) recreate(have vswitch.PortInfo, pc config.Port) bool {
+	old, ok := r.applied[pc.Name]
+	if !ok {
+		return true // made by someone else (gvsctl): take it over
+	}
+	if pc.OFPort != 0 && pc.OFPort != have.OFPort {
+		return true
+	}
+	if old.Type != pc.Type || !maps.Equal(old.Options, pc.Options) {
+		return true
+	}
+	return old.VLANMode != "" && pc.VLANMode == ""
+}
+
+// applyPort adds or updates one port of bridge (brErr: why the bridge
+// could not be added).
+func (r *Reconciler) applyPort(bridge string, brErr error, p wantPort, have map[string]vswitch.PortInfo) result {
+	fail := func(err error) result { return result{Bridge: bridge, OFPort: -1, Err: err.Error()} }
+	switch {
+	case p.Local:
+		if brErr != nil {
+			return fail(brErr)
+		}
+		return result{Bridge: bridge, OFPort: LocalOFPort, Local: true}
+	case p.Err != nil:
+		return fail(p.Err)
+	case brErr != nil:
+		return fail(brErr)
+	}
+	pc := p.Config
+	if cur, ok := have[pc.Name]; ok {
+		old := r.applied[pc.Name]
+		if c, changed := vlanChange(old, pc); changed {
+			if err := r.sw.SetPort(pc.Name, c); err != nil {
+				return result{Bridge: bridge, OFPort: int(cur.OFPort), Err: err.Error()}
+			}
+		}
+		r.applied[pc.Name] = pc
+		return result{Bridge: bridge, OFPort: int(cur.OFPort), Err: cur.Error}
+	}
+	n, err := r.sw.AddPort(bridge, pc, false)
+	if err != nil {
+		return fail(fmt.Errorf("could not add port %s: %w", pc.Name, err))
+	}
+	r.applied[pc.Name] = pc
+	return result{Bridge: bridge, OFPort: int(n)}
+}
+
+// vlanChange is the SetPort change from old to pc's VLAN settings and
+// whether there is one. (Columns SetPort does not change, external_ids
+// and the like, are kept as first given.)
+func vlanChange(old, pc config.Port) (vswitch.PortChange, bool) {
+	var c vswitch.PortChange
+	changed := false
+	switch {
+	case pc.Tag == nil && old.Tag != nil:
+		c.ClearTag, changed = true, true
+	case pc.Tag != nil && (old.Tag == nil || *old.Tag != *pc.Tag):
+		t := *pc.Tag
+		c.Tag, changed = &t, true
+	}
+	if !slices.Equal(old.Trunks, pc.Trunks) {
+		c.SetTrunks, c.Trunks, changed = true, slices.Clone(pc.Trunks), true
+	}
+	if pc.VLANMode != old.VLANMode {
+		c.VLANMode, changed = pc.VLANMode, true
+	}
+	return c, changed
+}
