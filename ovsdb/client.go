@@ -31,7 +31,7 @@ type Options struct {
 	// StatsInterval is how often statistics and link states are written
 	// back; 0 is 5 s, as Open vSwitch does.
 	StatsInterval time.Duration
-	Log *zap.Logger
+	Log           *zap.Logger
 }
 
 // Run connects to the database, keeps the core reconciled with it and
@@ -65,12 +65,12 @@ func Run(ctx context.Context, core Core, o Options) error {
 		default:
 		}
 	}
-	c.Cache().AddEventHandler(&cache.EventHandlerFuncs{
+	handler := &cache.EventHandlerFuncs{
 		AddFunc:    func(string, model.Model) { poke() },
 		UpdateFunc: func(string, model.Model, model.Model) { poke() },
 		DeleteFunc: func(string, model.Model) { poke() },
-	})
-	if err := connect(ctx, c, o); err != nil {
+	}
+	if err := connect(ctx, c, handler, o); err != nil {
 		return err
 	}
 	o.Log.Info("ovsdb connected", zap.String("database", o.Endpoint))
@@ -92,12 +92,20 @@ func Run(ctx context.Context, core Core, o Options) error {
 }
 
 // connect dials and starts the monitor, retrying until it works or ctx
-// ends. (libovsdb's reconnection takes over after the first success.)
-func connect(ctx context.Context, c client.Client, o Options) error {
+// ends, and registers h on the cache. (libovsdb's reconnection takes
+// over after the first success.)
+func connect(ctx context.Context, c client.Client, h cache.EventHandler, o Options) error {
 	wait := 100 * time.Millisecond
+	added := false
 	for {
 		err := c.Connect(ctx)
 		if err == nil {
+			// The cache exists once connected, and outlives
+			// reconnections: one handler for the client's life.
+			if !added {
+				c.Cache().AddEventHandler(h)
+				added = true
+			}
 			if _, err = c.MonitorAll(ctx); err == nil {
 				return nil
 			}
