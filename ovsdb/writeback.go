@@ -37,7 +37,10 @@ type hostLink struct {
 }
 
 // lookupLink finds a host interface by name; a variable for tests.
-var lookupLink = func(name string) (hostLink, bool) {
+var lookupLink = lookupHost
+
+// lookupHost finds a host interface by name.
+func lookupHost(name string) (hostLink, bool) {
 	ni, err := net.InterfaceByName(name)
 	if err != nil {
 		return hostLink{}, false
