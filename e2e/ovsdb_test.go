@@ -152,7 +152,7 @@ func startOVSDBDaemon(t *testing.T, dir, db string) *daemon {
 // TestOVSDBClient: gvsd as ovs-vswitchd's replacement next to a real
 // ovsdb-server. Unmodified ovs-vsctl, without --no-wait, adds a netdev
 // bridge, internal and dummy (pcap) ports, requests an ofport, tags a
-// port, adds a port of an unknown type (its error set, nothing else
+// port, sets the fail mode, adds a port of an unknown type (its error set, nothing else
 // disturbed), deletes ports and the bridge; every command returns (gvsd
 // writes cur_cfg), the Interface rows show what gvsd wrote back, gvsctl
 // shows the same bridge and ports, and gvsd follows a restarted server.
@@ -220,6 +220,11 @@ func TestOVSDBClient(t *testing.T) {
 	}
 	if strings.Contains(show, "Port bad") {
 		t.Errorf("gvsctl show has the bad port:\n%s", show)
+	}
+
+	db.vsctl("set-fail-mode", "br0", "secure")
+	if show := d.ctl("show"); !strings.Contains(show, "fail_mode: secure") {
+		t.Errorf("gvsctl show after set-fail-mode secure:\n%s", show)
 	}
 
 	db.vsctl("del-port", "p2")

@@ -22,6 +22,16 @@ type Core interface {
 	PortStats(bridge, port string) ([]vswitch.PortStats, error)
 }
 
+// NewCore is the Core over the control core sw.
+func NewCore(sw *vswitch.Switch) Core { return switchCore{sw} }
+
+// switchCore adds SetBridge, a transaction of the control core, to it.
+type switchCore struct{ *vswitch.Switch }
+
+func (c switchCore) SetBridge(rec vswitch.BridgeRecord) error {
+	return c.Transact(func(tx *vswitch.Tx) error { return tx.SetBridge(rec) })
+}
+
 // Options configure Run.
 type Options struct {
 	// Endpoint is the database, in ovsdb(7) form: unix:PATH, tcp:IP:PORT.

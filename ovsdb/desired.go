@@ -2,6 +2,7 @@ package ovsdb
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 )
 
@@ -19,7 +20,7 @@ type rows struct {
 func desired(r rows) []wantBridge {
 	var out []wantBridge
 	for _, b := range r.bridges {
-		wb := wantBridge{Name: b.Name}
+		wb := wantBridge{Name: b.Name, ExternalIDs: nonEmpty(b.ExternalIDs), OtherConfig: nonEmpty(b.OtherConfig)}
 		if b.FailMode != nil {
 			wb.FailMode = *b.FailMode
 		}
@@ -61,4 +62,12 @@ func portWants(bridge string, p *Port, ifaces map[string]*Interface) []wantPort 
 	}
 	pc, err := portConfig(p, i)
 	return []wantPort{{IfaceUUID: i.UUID, Config: pc, Err: err}}
+}
+
+// nonEmpty is m, or nil if it is empty (libovsdb gives empty maps).
+func nonEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
 }

@@ -100,3 +100,8 @@ func (f *fakeSwitch) SetPort(name string, c vswitch.PortChange) error {
 func (f *fakeSwitch) PortStats(bridge, port string) ([]vswitch.PortStats, error) {
 	return nil, nil
 }
+
+func (f *fakeSwitch) SetBridge(rec vswitch.BridgeRecord) error {
+	f.calls = append(f.calls, "set-br "+rec.Name+" "+rec.FailMode)
+	return nil
+}

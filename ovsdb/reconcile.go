@@ -18,6 +18,8 @@ type Switch interface {
 	AddPort(bridge string, pc config.Port, mayExist bool) (uint16, error)
 	DelPort(bridge, name string, ifExists bool) error
 	SetPort(name string, c vswitch.PortChange) error
+	// SetBridge gives a bridge rec's fail mode and record columns.
+	SetBridge(rec vswitch.BridgeRecord) error
 }
 
 // LocalOFPort is the OpenFlow number of a bridge's LOCAL port, which
@@ -26,9 +28,11 @@ const LocalOFPort = 0xfffe
 
 // wantBridge is a bridge as the database describes it.
 type wantBridge struct {
-	Name     string
-	FailMode string
-	Ports    []wantPort
+	Name        string
+	FailMode    string
+	ExternalIDs map[string]string
+	OtherConfig map[string]string
+	Ports       []wantPort
 }
 
 // wantPort is a port as the database describes it: its configuration, or
@@ -53,12 +57,13 @@ type result struct {
 // only ports whose rows changed. Not safe for concurrent use.
 type Reconciler struct {
 	sw      Switch
-	applied map[string]config.Port // by port name
+	applied map[string]config.Port          // by port name
+	bridges map[string]vswitch.BridgeRecord // by bridge name
 }
 
 // NewReconciler returns a reconciler driving sw.
 func NewReconciler(sw Switch) *Reconciler {
-	return &Reconciler{sw: sw, applied: map[string]config.Port{}}
+	return &Reconciler{sw: sw, applied: map[string]config.Port{}, bridges: map[string]vswitch.BridgeRecord{}}
 }
 
 // Apply makes the switch's bridges and ports those of want: bridges and
@@ -93,6 +98,7 @@ func (r *Reconciler) Apply(want []wantBridge) map[string]result {
 	for name := range haveBr {
 		if !wantBr[name] {
 			r.sw.DelBridge(name, true)
+			delete(r.bridges, name)
 			for pn, p := range have {
 				if p.Bridge == name {
 					delete(have, pn)
@@ -111,15 +117,33 @@ func (r *Reconciler) Apply(want []wantBridge) map[string]result {
 		delete(r.applied, name)
 	}
 	for _, b := range want {
-		var brErr error
-		if !haveBr[b.Name] {
-			brErr = r.sw.AddBridge(b.Name, b.FailMode, true)
-		}
+		brErr := r.applyBridge(b, haveBr[b.Name])
 		for _, p := range b.Ports {
 			res[p.IfaceUUID] = r.applyPort(b.Name, brErr, p, have)
 		}
 	}
 	return res
+}
+
+// applyBridge adds bridge b if the switch does not have it (have) and
+// gives it b's fail mode and record columns if they changed.
+func (r *Reconciler) applyBridge(b wantBridge, have bool) error {
+	rec := vswitch.BridgeRecord{Name: b.Name, FailMode: b.FailMode, ExternalIDs: b.ExternalIDs, OtherConfig: b.OtherConfig}
+	old, ok := r.bridges[b.Name]
+	if !have {
+		if err := r.sw.AddBridge(b.Name, b.FailMode, true); err != nil {
+			delete(r.bridges, b.Name)
+			return err
+		}
+		old, ok = vswitch.BridgeRecord{Name: b.Name, FailMode: b.FailMode}, true
+	}
+	if !ok || old.FailMode != rec.FailMode || !maps.Equal(old.ExternalIDs, rec.ExternalIDs) || !maps.Equal(old.OtherConfig, rec.OtherConfig) {
+		if err := r.sw.SetBridge(rec); err != nil {
+			return fmt.Errorf("bridge %s: %w", b.Name, err)
+		}
+	}
+	r.bridges[b.Name] = rec
+	return nil
 }
 
 // recreate reports whether a port must be deleted and added again to get

@@ -159,3 +159,28 @@ func TestVLANChange(t *testing.T) {
 		})
 	}
 }
+
+// TestReconcileBridge: fail_mode and the record columns are applied when
+// they change, and only then.
+func TestReconcileBridge(t *testing.T) {
+	f := newFake()
+	rec := NewReconciler(f)
+	steps := []struct {
+		b     wantBridge
+		calls []string
+	}{
+		{wantBridge{Name: "br0"}, []string{"add-br br0"}},
+		{wantBridge{Name: "br0"}, nil},
+		{wantBridge{Name: "br0", FailMode: "secure"}, []string{"set-br br0 secure"}},
+		{wantBridge{Name: "br0", FailMode: "secure", ExternalIDs: map[string]string{"bridge-id": "x"}}, []string{"set-br br0 secure"}},
+		{wantBridge{Name: "br0", FailMode: "secure", ExternalIDs: map[string]string{"bridge-id": "x"}}, nil},
+		{wantBridge{Name: "br1", FailMode: "secure"}, []string{"del-br br0", "add-br br1"}},
+	}
+	for i, st := range steps {
+		f.calls = nil
+		rec.Apply([]wantBridge{st.b})
+		if !slices.Equal(f.calls, st.calls) {
+			t.Errorf("step %d: calls %q, want %q", i, f.calls, st.calls)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func startOVSDB(ctx context.Context, sw *vswitch.Switch, log *zap.Logger) {
 		target = "unix:" + target // ovs-vswitchd takes a bare socket path too
 	}
 	go func() {
-		err := ovsdb.Run(ctx, sw, ovsdb.Options{Endpoint: target, Version: ctl.Version, Log: log.Named("ovsdb")})
+		err := ovsdb.Run(ctx, ovsdb.NewCore(sw), ovsdb.Options{Endpoint: target, Version: ctl.Version, Log: log.Named("ovsdb")})
 		if err != nil && ctx.Err() == nil {
 			log.Error("ovsdb client stopped", zap.Error(err))
 		}
