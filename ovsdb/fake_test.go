@@ -32,7 +32,7 @@ func (f *fakeSwitch) Bridges() []vswitch.BridgeInfo {
 		bi := vswitch.BridgeInfo{Name: b}
 		for _, p := range f.ports {
 			if p.bridge == b {
-				bi.Ports = append(bi.Ports, vswitch.PortInfo{Bridge: b, Name: p.pc.Name, OFPort: p.pc.OFPort, Kind: p.pc.Type, Tag: p.pc.Tag, LinkUp: true})
+				bi.Ports = append(bi.Ports, vswitch.PortInfo{Bridge: b, Name: p.pc.Name, OFPort: p.pc.OFPort, Kind: p.pc.Type, Tag: p.pc.Tag, Trunks: p.pc.Trunks, VLANMode: p.pc.VLANMode, Options: p.pc.Options, LinkUp: true})
 			}
 		}
 		out = append(out, bi)

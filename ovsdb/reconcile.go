@@ -148,11 +148,19 @@ func (r *Reconciler) applyBridge(b wantBridge, have bool) error {
 
 // recreate reports whether a port must be deleted and added again to get
 // configuration pc: its type, options or requested number changed, or a
-// VLAN change SetPort cannot express.
+// VLAN change SetPort cannot express. A port the reconciler did not make
+// is adopted (remembered as applied) if it need not be re-created.
 func (r *Reconciler) recreate(have vswitch.PortInfo, pc config.Port) bool {
 	old, ok := r.applied[pc.Name]
 	if !ok {
-		return true // made by someone else (gvsctl): take it over
+		// Made before this session (the saved state, gvsctl): adopt it
+		// if its device is the one wanted, so a VM's tap survives
+		// gvsd's restart; its VLAN settings are then corrected in place.
+		if have.Kind != pc.Type || !maps.Equal(have.Options, pc.Options) {
+			return true
+		}
+		old = config.Port{Name: have.Name, Type: have.Kind, Options: have.Options, Tag: have.Tag, Trunks: have.Trunks, VLANMode: have.VLANMode}
+		r.applied[pc.Name] = old
 	}
 	if pc.OFPort != 0 && pc.OFPort != have.OFPort {
 		return true

@@ -184,3 +184,27 @@ func TestReconcileBridge(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcileAdopts: ports already in the core (restored state) are
+// kept if their device is the one wanted, re-created if not.
+func TestReconcileAdopts(t *testing.T) {
+	f := newFake()
+	f.bridges["br0"] = true
+	three := uint16(3)
+	f.ports["tap1"] = fakePort{"br0", config.Port{Name: "tap1", Type: config.KindTap, OFPort: 4, Tag: &three}}
+	f.ports["tap2"] = fakePort{"br0", config.Port{Name: "tap2", Type: config.KindTap, OFPort: 5}}
+	f.ports["eth1"] = fakePort{"br0", config.Port{Name: "eth1", Type: config.KindSystem, OFPort: 6}}
+	r := dbRows(map[string][]dbPort{"br0": {
+		{name: "tap1", typ: "tap", tag: ptr(3)},
+		{name: "tap2", typ: "tap", tag: ptr(9)},
+		{name: "eth1", typ: "internal"},
+	}})
+	res := NewReconciler(f).Apply(desired(r))
+	want := []string{"del-port eth1", "set-br br0 ", "add-port br0 eth1", "set-port tap2"} // the bridge record too: not made here
+	if !slices.Equal(f.calls, want) {
+		t.Errorf("calls %q, want %q", f.calls, want)
+	}
+	if got := res["i-tap1"].OFPort; got != 4 {
+		t.Errorf("tap1 ofport %d, want 4 (kept)", got)
+	}
+}
