@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -154,8 +155,9 @@ func startOVSDBDaemon(t *testing.T, dir, db string) *daemon {
 // bridge, internal and dummy (pcap) ports, requests an ofport, tags a
 // port, sets the fail mode, adds a port of an unknown type (its error set, nothing else
 // disturbed), deletes ports and the bridge; every command returns (gvsd
-// writes cur_cfg), the Interface rows show what gvsd wrote back, gvsctl
-// shows the same bridge and ports, and gvsd follows a restarted server.
+// writes cur_cfg), patch ports link two bridges, the Interface rows show what gvsd wrote back, gvsctl
+// shows the same bridge and ports, gvsd follows a restarted server, and a restarted gvsd takes its
+// bridges and ports from the database again.
 func TestOVSDBClient(t *testing.T) {
 	needOVSDB(t)
 	needRootCI(t, "creates internal ports (host interfaces)")
@@ -242,6 +244,34 @@ func TestOVSDBClient(t *testing.T) {
 		t.Errorf("gvsctl show after the server's restart:\n%s", show)
 	}
 
+	// Patch ports between two bridges, added in one transaction.
+	db.vsctl("add-br", "br1", "--", "set", "bridge", "br1", "datapath_type=netdev")
+	db.vsctl("add-port", "br0", "pa", "--", "set", "interface", "pa", "type=patch", "options:peer=pb",
+		"--", "add-port", "br1", "pb", "--", "set", "interface", "pb", "type=patch", "options:peer=pa")
+	for _, p := range []string{"pa", "pb"} {
+		if got := db.get("interface", p, "ofport"); got != "1" && got != "2" {
+			t.Errorf("interface %s ofport = %s, want its number", p, got)
+		}
+		if got := db.get("interface", p, "error"); got != "[]" {
+			t.Errorf("interface %s error = %s", p, got)
+		}
+	}
+
+	// gvsd restarts: the ports come back from the database, numbers kept.
+	if err := d.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("gvsd exit: %v", err)
+	}
+	d = startOVSDBDaemon(t, dir, db.sock)
+	await(t, 10*time.Second, "p1 back on br0 after gvsd's restart", func() bool {
+		out, _, err := d.gvsctlErr("show")
+		return err == nil && strings.Contains(out, "ofport: 7") && strings.Contains(out, "Port pb")
+	})
+	db.vsctl("set", "port", "p1", "tag=8")
+	if show := d.ctl("show"); !strings.Contains(show, "tag: 8") {
+		t.Errorf("gvsctl show after the restart and set port p1 tag=8:\n%s", show)
+	}
+
+	db.vsctl("del-br", "br1")
 	db.vsctl("del-br", "br0")
 	if show := d.ctl("show"); strings.Contains(show, "br0") {
 		t.Errorf("br0 still in gvsctl show after del-br:\n%s", show)
