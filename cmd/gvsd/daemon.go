@@ -115,6 +115,7 @@ func runDaemon(ctx context.Context, cfg *config.Config) error {
 	}
 	srv := ctl.NewServer(sw, log)
 	go expireFlows(ctx, sw, log)
+	startOVSDB(ctx, sw, log) // ovsdb.go
 	if cfg.Metrics != "" {
 		closeMetrics, err := serveMetrics(cfg.Metrics, dp, srv, log)
 		if err != nil {

@@ -40,6 +40,7 @@ func newRootCmd() *cobra.Command {
 	root.Flags().StringVar(&logFormat, "log-format", "", "log format, json or console (default: the configuration's log.format, json)")
 	root.Flags().StringVar(&logLevel, "log-level", "", "log level: debug, info, warn or error (default: the configuration's log.level, info)")
 	root.Flags().StringVar(&socket, "socket", "", "control socket path (default: the configuration's socket, "+config.DefaultSocket+"); gvsctl takes --socket or GVS_SOCKET")
+	addOVSDBFlag(root) // ovsdb.go
 	root.SetVersionTemplate("gvsd (gvs) {{.Version}}\n")
 	root.AddCommand(newReplayCmd(), newConfigCmd())
 	return root
