@@ -25,11 +25,11 @@ test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./bench/... ./conntrack/
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/... ./conntrack/... ./tunnel/ ./openflow/
 
 # Each fuzz target for a short time box (go test runs one target at a time).
 fuzz:
-	@for p in ./flowtable ./datapath ./datapath/header ./datapath/packet ./config ./conntrack ./netdev; do \
+	@for p in ./flowtable ./datapath ./datapath/header ./datapath/packet ./config ./conntrack ./conntrack/ipf ./netdev ./tunnel ./openflow ./ovsdb; do \
 		for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; done; done
 
