@@ -120,11 +120,40 @@ func parseAction(acts []flowtable.Action, v Version, a []byte) ([]flowtable.Acti
 			return nil, err
 		}
 		n := int(h.len)
-		if mask || len(a) < 8+n {
-			return nil, fmt.Errorf("set_field of %s: masked or truncated", fieldName(h.id))
+		if mask && v < OF15 {
+			return nil, fmt.Errorf("masked set_field of %s needs OpenFlow 1.5", fieldName(h.id))
+		}
+		if mask && len(a) < 8+2*n || len(a) < 8+n {
+			return nil, fmt.Errorf("set_field of %s: %w", fieldName(h.id), ErrShort)
 		}
 		f := flowtable.FieldByID(h.id)
-		return append(acts, flowtable.SetField{Field: h.id, Value: readValue(a[8 : 8+n]), Mask: f.FullMask()}), nil
+		sf := flowtable.SetField{Field: h.id, Value: readValue(a[8 : 8+n]), Mask: f.FullMask()}
+		if mask {
+			var mk flowtable.Key
+			mk.Set(f, readValue(a[8+n:8+2*n]))
+			sf.Mask = mk.Get(f)
+			sf.Value = sf.Value.And(sf.Mask)
+		}
+		var vk flowtable.Key
+		vk.Set(f, sf.Value)
+		if vk.Get(f) != sf.Value {
+			return nil, fmt.Errorf("set_field value %#x too wide for %s", sf.Value.Lo, f.Name)
+		}
+		return append(acts, sf), nil
+	case at15CopyField:
+		if v < OF15 || len(a) < 20 {
+			break
+		}
+		n, so, do := int(u16(a[4:])), int(u16(a[6:])), int(u16(a[8:]))
+		src, err := subfield(a[12:], so, n)
+		if err != nil {
+			return nil, fmt.Errorf("copy_field source: %w", err)
+		}
+		dst, err := subfield(a[16:], do, n)
+		if err != nil {
+			return nil, fmt.Errorf("copy_field destination: %w", err)
+		}
+		return append(acts, flowtable.Move{Src: src, Dst: dst}), nil
 	}
 	return nil, fmt.Errorf("unsupported %v action type %d", v, t)
 }
@@ -136,6 +165,9 @@ func subfield(b []byte, ofs, n int) (flowtable.Subfield, error) {
 		return flowtable.Subfield{}, err
 	}
 	f := flowtable.FieldByID(h.id)
+	if h.id == flowtable.FieldARPOp && ofs == 0 && n == 16 {
+		n = 8 // the wire's 16 bits, of which flowtable stores the 8 that can be set
+	}
 	if mask || n < 1 || ofs < 0 || ofs+n > f.Bits {
 		return flowtable.Subfield{}, fmt.Errorf("bad subfield %s[%d+%d]", f.Name, ofs, n)
 	}
@@ -215,7 +247,11 @@ func parseNX(acts []flowtable.Action, v Version, a []byte) ([]flowtable.Action, 
 		if err != nil {
 			return nil, err
 		}
-		return append(acts, flowtable.OutputReg{Src: src, MaxLen: u16(body[6:])}), nil
+		o := flowtable.OutputReg{Src: src, MaxLen: u16(body[6:])}
+		if o.MaxLen == 0xffff {
+			o.MaxLen = 0
+		}
+		return append(acts, o), nil
 	case nxDecTTL:
 		return append(acts, flowtable.DecTTL{}), nil
 	case nxDecTTLCntIDs:
@@ -231,14 +267,11 @@ func parseNX(acts []flowtable.Action, v Version, a []byte) ([]flowtable.Action, 
 	case nxFinTimeout:
 		return append(acts, flowtable.FinTimeout{Idle: u16(body), Hard: u16(body[2:])}), nil
 	case nxController:
-		r := int(body[4])
-		if r >= len(flowtable.ControllerReasons) {
-			return nil, fmt.Errorf("controller reason %d", r)
+		r, ok := reasonName(body[4])
+		if !ok {
+			return nil, fmt.Errorf("controller reason %d", body[4])
 		}
-		c := flowtable.Controller{MaxLen: u16(body), ID: u16(body[2:])}
-		if r != 0 {
-			c.Reason = flowtable.ControllerReasons[r]
-		}
+		c := flowtable.Controller{MaxLen: u16(body), ID: u16(body[2:]), Reason: r}
 		return append(acts, c), nil
 	case nxConjunction:
 		k, n := body[0]+1, body[1]

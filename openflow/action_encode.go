@@ -21,12 +21,13 @@ const (
 	at10SetTPSrc   = 9
 	at10SetTPDst   = 10
 
-	at11Output   = 0
-	at11PushVLAN = 17
-	at11PopVLAN  = 18
-	at11SetNWTTL = 23
-	at11DecNWTTL = 24
-	at12SetField = 25
+	at11Output    = 0
+	at11PushVLAN  = 17
+	at11PopVLAN   = 18
+	at11SetNWTTL  = 23
+	at11DecNWTTL  = 24
+	at12SetField  = 25
+	at15CopyField = 28
 
 	atVendor = 0xffff
 	nxVendor = 0x00002320
@@ -140,38 +141,34 @@ func appendAction(b []byte, v Version, a flowtable.Action) ([]byte, error) {
 				return appendOutput(b, v, flowtable.PortController, a.MaxLen), nil
 			}
 		}
-		reason := -1
-		for i, r := range flowtable.ControllerReasons {
-			if r == a.Reason || a.Reason == "" && i == 0 {
-				reason = i
-			}
-		}
-		if reason < 0 {
+		reason, ok := reasonCode(a.Reason)
+		if !ok {
 			return b, fmt.Errorf("unknown controller reason %q", a.Reason)
 		}
 		b, s := nxStart(b, nxController)
 		b = append(b, be16(a.MaxLen)...)
 		b = append(b, be16(a.ID)...)
-		b = append(b, byte(reason))
+		b = append(b, reason)
 		return nxEnd(b, s, 16), nil
 	case flowtable.OutputReg:
 		b, s := nxStart(b, nxOutputReg)
 		b = append(b, be16(ofsNbits(a.Src.Ofs, a.Src.Bits))...)
 		b, _, err := appendHeader(b, a.Src.Field, 0, false)
-		b = append(b, be16(a.MaxLen)...)
+		maxLen := a.MaxLen
+		if maxLen == 0 {
+			maxLen = 0xffff // what output:SRC[] means
+		}
+		b = append(b, be16(maxLen)...)
 		return nxEnd(b, s, 24), err
 	case flowtable.Resubmit:
+		// Open vSwitch sends NXAST_RESUBMIT_TABLE even without a table.
 		st := uint16(nxResubmitTable)
 		if a.CT {
 			st = nxResubmitCT
-		} else if a.Table == flowtable.TableCurrent {
-			st = nxResubmit
 		}
 		b, s := nxStart(b, st)
 		b = append(b, be16(uint16(a.InPort))...)
-		if st != nxResubmit {
-			b = append(b, a.Table)
-		}
+		b = append(b, a.Table)
 		return nxEnd(b, s, 16), nil
 	case flowtable.GotoTable:
 		if v == OF10 {
@@ -181,6 +178,9 @@ func appendAction(b []byte, v Version, a flowtable.Action) ([]byte, error) {
 	case flowtable.SetField:
 		return appendSetField(b, v, a)
 	case flowtable.Move:
+		if v >= OF15 {
+			return appendCopyField(b, v, a)
+		}
 		b, s := nxStart(b, nxRegMove)
 		b = append(b, be16(uint16(a.Src.Bits))...)
 		b = append(b, be16(uint16(a.Src.Ofs))...)
@@ -301,7 +301,7 @@ func appendAction(b []byte, v Version, a flowtable.Action) ([]byte, error) {
 		return setFieldOXM(b, v, flowtable.FieldIPDSCP, flowtable.Value{Lo: uint64(a.TOS >> 2)})
 	case flowtable.SetIPECN:
 		if v == OF10 {
-			return appendRegLoad(b, flowtable.Subfield{Field: flowtable.FieldIPECN, Bits: 8}, uint64(a.ECN))
+			return appendRegLoad(b, flowtable.Subfield{Field: flowtable.FieldIPECN, Bits: 2}, uint64(a.ECN))
 		}
 		return setFieldOXM(b, v, flowtable.FieldIPECN, flowtable.Value{Lo: uint64(a.ECN)})
 	case flowtable.SetIPTTL:
@@ -320,6 +320,36 @@ func appendAction(b []byte, v Version, a flowtable.Action) ([]byte, error) {
 		return setFieldOXM(b, v, l4Field(a.Dst, a.Proto), flowtable.Value{Lo: uint64(a.Port)})
 	}
 	return b, fmt.Errorf("no OpenFlow encoding for %T", a)
+}
+
+// reasonCode is the wire value of a controller reason (OFPR_*).
+func reasonCode(r string) (uint8, bool) {
+	switch r {
+	case "", "action":
+		return 1, true
+	case "no_match":
+		return 0, true
+	}
+	for i, n := range flowtable.ControllerReasons {
+		if n == r {
+			return uint8(i), true
+		}
+	}
+	return 0, false
+}
+
+// reasonName is the flowtable spelling of wire reason code c.
+func reasonName(c uint8) (string, bool) {
+	switch c {
+	case 1:
+		return "", true
+	case 0:
+		return "no_match", true
+	}
+	if int(c) < len(flowtable.ControllerReasons) {
+		return flowtable.ControllerReasons[c], true
+	}
+	return "", false
 }
 
 // l4Field is the field a mod_tp_src/mod_tp_dst sets for the flow's nw_proto.
@@ -358,8 +388,58 @@ func setFieldOXM(b []byte, v Version, f flowtable.FieldID, val flowtable.Value) 
 	return b, nil
 }
 
+// setFieldMasked appends an OpenFlow 1.5 OFPAT_SET_FIELD with a mask.
+func setFieldMasked(b []byte, v Version, f flowtable.FieldID, val, mask flowtable.Value) ([]byte, error) {
+	start := len(b)
+	b = append(b, 0, at12SetField, 0, 0)
+	b, h, err := appendHeader(b, f, v, true)
+	if err != nil {
+		return b[:start], err
+	}
+	b = appendValue(b, val, int(h.len))
+	b = appendValue(b, mask, int(h.len))
+	for (len(b)-start)%8 != 0 {
+		b = append(b, 0)
+	}
+	binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+	return b, nil
+}
+
+// appendCopyField appends OpenFlow 1.5 OFPAT_COPY_FIELD, which replaces
+// NXAST_REG_MOVE there.
+func appendCopyField(b []byte, v Version, m flowtable.Move) ([]byte, error) {
+	start := len(b)
+	b = append(b, 0, at15CopyField, 0, 0)
+	b = append(b, be16(uint16(m.Src.Bits))...)
+	b = append(b, be16(uint16(m.Src.Ofs))...)
+	b = append(b, be16(uint16(m.Dst.Ofs))...)
+	b = append(b, 0, 0)
+	b, _, err := appendHeader(b, m.Src.Field, v, false)
+	if err != nil {
+		return b[:start], err
+	}
+	if b, _, err = appendHeader(b, m.Dst.Field, v, false); err != nil {
+		return b[:start], err
+	}
+	for (len(b)-start)%8 != 0 {
+		b = append(b, 0)
+	}
+	binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+	return b, nil
+}
+
+// wireSubfield widens a whole arp_op to the 16 bits it has on the wire
+// (flowtable stores the 8 that can be non-zero).
+func wireSubfield(s flowtable.Subfield) flowtable.Subfield {
+	if s.Field == flowtable.FieldARPOp && s.Ofs == 0 && s.Bits == 8 {
+		s.Bits = 16
+	}
+	return s
+}
+
 // appendRegLoad appends NXAST_REG_LOAD of val into dst.
 func appendRegLoad(b []byte, dst flowtable.Subfield, val uint64) ([]byte, error) {
+	dst = wireSubfield(dst)
 	b, s := nxStart(b, nxRegLoad)
 	b = append(b, be16(ofsNbits(dst.Ofs, dst.Bits))...)
 	b, _, err := appendHeader(b, dst.Field, 0, false)
@@ -373,10 +453,10 @@ func appendRegLoad(b []byte, dst flowtable.Subfield, val uint64) ([]byte, error)
 func appendSetField(b []byte, v Version, a flowtable.SetField) ([]byte, error) {
 	f := flowtable.FieldByID(a.Field)
 	whole := a.Mask == f.FullMask()
+	if v >= OF15 && !whole {
+		return setFieldMasked(b, v, a.Field, a.Value, a.Mask)
+	}
 	if v >= OF15 || !a.Load && whole && v >= OF12 {
-		if !whole {
-			return b, fmt.Errorf("masked set_field needs the mask encoding, not done")
-		}
 		return setFieldOXM(b, v, a.Field, a.Value)
 	}
 	if !a.Load && whole && v < OF12 {
