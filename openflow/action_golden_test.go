@@ -142,7 +142,7 @@ func regenerate(t *testing.T) {
 	}
 }
 
-func readGoldens(t *testing.T) []golden {
+func readGoldens(t testing.TB) []golden {
 	f, err := os.Open(goldenPath)
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +224,7 @@ func TestActionGoldens(t *testing.T) {
 			if why := knownGap(g, fm, "encode"); why != "" {
 				t.Logf("%s: known gap: %s", name, why)
 			} else {
-					t.Errorf("%s: encode\n got %x\nwant %x", name, got, g.wire)
+				t.Errorf("%s: encode\n got %x\nwant %x", name, got, g.wire)
 			}
 		}
 		acts, err := decodeFor(g.v, g.wire)
