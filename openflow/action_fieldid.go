@@ -174,7 +174,7 @@ func appendHeader(b []byte, id flowtable.FieldID, v Version, mask bool) ([]byte,
 	return binary.BigEndian.AppendUint32(b, h.wire(mask)), h, nil
 }
 
-// parseHeader reads a 32-bit field header at the start of b.
+// parseFieldHeader reads a 32-bit field header at the start of b.
 func parseFieldHeader(b []byte) (fieldHeader, bool, error) {
 	if len(b) < 4 {
 		return fieldHeader{}, false, fmt.Errorf("openflow: field header: %w", ErrShort)
@@ -195,11 +195,12 @@ func parseFieldHeader(b []byte) (fieldHeader, bool, error) {
 	return h, mask, nil
 }
 
+// fieldName names id for error messages. ids here always come from
+// fieldHeaders, which holds only fields flowtable defines.
 func fieldName(id flowtable.FieldID) string {
-	if id == flowtable.FieldNone || int(id) >= len(fieldHeaders)+64 {
+	if _, ok := headerFor(id, 0); !ok {
 		return fmt.Sprintf("field(%d)", id)
 	}
-	defer func() { _ = recover() }()
 	return flowtable.FieldByID(id).Name
 }
 

@@ -2,7 +2,7 @@ package openflow
 
 import (
 	"bytes"
-		"testing"
+	"testing"
 
 	"github.com/gvs-project/gvs/flowtable"
 )

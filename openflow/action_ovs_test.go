@@ -86,9 +86,6 @@ func ovsEncode(t *testing.T, ofctl string, v Version, flow string) ([]byte, erro
 				got <- result{nil, err}
 				return
 			}
-			if os.Getenv("OFACT_DEBUG") != "" {
-				fmt.Fprintf(os.Stderr, "msg % x\n", msg)
-			}
 			reply := func(typ uint8) {
 				r := AppendHeader(nil, Header{Version: h.Version, Type: typ, XID: h.XID})
 				SetLength(r)
