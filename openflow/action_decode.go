@@ -308,9 +308,27 @@ func parseCT(acts []flowtable.Action, v Version, a []byte) ([]flowtable.Action, 
 	} else {
 		c.Zone = u16(a[16:])
 	}
-	exec, err := ParseActions(v, a[24:])
+	nested := a[24:]
+	// A nat comes first among the nested actions, as Open vSwitch sends it.
+	if len(nested) >= 16 && u16(nested) == atVendor && u32(nested[4:]) == nxVendor && u16(nested[8:]) == nxNAT {
+		n := int(u16(nested[2:]))
+		if n < 16 || n%8 != 0 || n > len(nested) {
+			return nil, fmt.Errorf("ct nat has bad length %d", n)
+		}
+		nat, err := parseNAT(nested[:n])
+		if err != nil {
+			return nil, fmt.Errorf("ct: %w", err)
+		}
+		c.NAT, nested = nat, nested[n:]
+	}
+	exec, err := ParseActions(v, nested)
 	if err != nil {
 		return nil, fmt.Errorf("ct exec: %w", err)
+	}
+	for _, e := range exec {
+		if sf, ok := e.(flowtable.SetField); !ok || sf.Field != flowtable.FieldCTMark && sf.Field != flowtable.FieldCTLabel {
+			return nil, fmt.Errorf("ct exec may only set ct_mark or ct_label, not %T", e)
+		}
 	}
 	c.Exec = exec
 	return append(acts, c), nil

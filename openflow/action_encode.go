@@ -521,9 +521,6 @@ func legacySet(b []byte, a flowtable.SetField) ([]byte, bool) {
 
 // appendCT appends NXAST_CT with its nested exec actions.
 func appendCT(b []byte, v Version, c flowtable.CT) ([]byte, error) {
-	if c.NAT != nil {
-		return b, fmt.Errorf("ct nat encoding is not done")
-	}
 	b, s := nxStart(b, nxCT)
 	var flags uint16
 	if c.Commit {
@@ -545,6 +542,9 @@ func appendCT(b []byte, v Version, c flowtable.CT) ([]byte, error) {
 	}
 	b = append(b, c.Table, 0, 0, 0)
 	b = append(b, be16(c.Alg)...)
+	if c.NAT != nil {
+		b = appendNAT(b, c.NAT)
+	}
 	if b, err = AppendActions(b, v, c.Exec); err != nil {
 		return b, fmt.Errorf("ct exec: %w", err)
 	}

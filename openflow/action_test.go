@@ -83,7 +83,6 @@ func TestAppendActionsErrors(t *testing.T) {
 	}{
 		{"goto_table as action", OF13, flowtable.GotoTable{Table: 3}, "instruction"},
 		{"push_vlan in 1.0", OF10, flowtable.PushVLAN{Ethertype: 0x8100}, "OpenFlow 1.1"},
-		{"ct nat", OF13, flowtable.CT{Commit: true, Table: 255, NAT: &flowtable.NAT{}}, "nat"},
 		{"bad reason", OF10, flowtable.Controller{Reason: "bogus", ID: 1}, "reason"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
