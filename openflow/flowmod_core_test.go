@@ -1,6 +1,7 @@
 package openflow
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
@@ -133,24 +134,28 @@ func TestDecodeFlowModErrors(t *testing.T) {
 		name string
 		v    Version
 		msg  []byte
+		want string // in the error
 	}{
-		{"version mismatch", OF10, base(OF13, func(*FlowMod) {})},
-		{"buffer", OF13, base(OF13, func(f *FlowMod) { f.BufferID = 7 })},
-		{"emerg", OF10, base(OF10, func(f *FlowMod) { f.Flags = ff10Emerg })},
-		{"of12 reset_counts", OF12, base(OF12, func(f *FlowMod) { f.Flags = ffResetCounts })},
-		{"unknown flag", OF13, base(OF13, func(f *FlowMod) { f.Flags = 1 << 9 })},
-		{"bad command", OF13, base(OF13, func(f *FlowMod) { f.Command = 9 })},
-		{"add to 255", OF13, base(OF13, func(f *FlowMod) { f.TableID = 0xff })},
-		{"out_group", OF13, base(OF13, func(f *FlowMod) { f.Command = FlowDelete; f.OutGroup = 3 })},
+		{"version mismatch", OF10, base(OF13, func(*FlowMod) {}), "connection"},
+		{"buffer", OF13, base(OF13, func(f *FlowMod) { f.BufferID = 7 }), "buffered"},
+		{"emerg", OF10, base(OF10, func(f *FlowMod) { f.Flags = ff10Emerg }), "emergency"},
+		{"of12 reset_counts", OF12, base(OF12, func(f *FlowMod) { f.Flags = ffResetCounts }), "unknown"},
+		{"unknown flag", OF13, base(OF13, func(f *FlowMod) { f.Flags = 1 << 9 }), "unknown"},
+		{"bad command", OF13, base(OF13, func(f *FlowMod) { f.Command = 9 }), "command"},
+		{"add to 255", OF13, base(OF13, func(f *FlowMod) { f.TableID = 0xff }), "table 255"},
+		{"out_group", OF13, base(OF13, func(f *FlowMod) { f.Command = FlowDelete; f.OutGroup = 3 }), "out_group"},
 		{"nxm select and set cookie", OF10, base(OF10, func(f *FlowMod) {
 			f.NXM, f.Command, f.NewCookie, f.Cookie, f.CookieMask = true, FlowModify, 1, 2, 0xff
-		})},
-		{"bad actions", OF13, base(OF13, func(f *FlowMod) { f.Actions = []byte{0, 4, 0, 8, 0, 0, 0, 0, 0xff, 0xff, 0, 4} })},
-		{"short", OF13, []byte{4, 14, 0, 8, 0, 0, 0, 0}},
+		}), "new cookie"},
+		{"bad actions", OF13, base(OF13, func(f *FlowMod) { f.Actions = []byte{0, 4, 0, 8, 0, 0, 0, 0, 0xff, 0xff, 0, 4} }), "actions"},
+		{"short", OF13, []byte{4, 14, 0, 8, 0, 0, 0, 0}, "decode flow mod"},
 	}
 	for _, c := range cases {
-		if m, err := DecodeFlowMod(c.v, c.msg); err == nil {
+		m, err := DecodeFlowMod(c.v, c.msg)
+		if err == nil {
 			t.Errorf("%s: accepted %x as %s", c.name, c.msg, describeMod(m, true))
+		} else if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %q does not mention %q", c.name, err, c.want)
 		}
 	}
 	// The same base messages without the fault decode.
@@ -165,7 +170,9 @@ func FuzzDecodeFlowMod(f *testing.F) {
 	if data, err := os.ReadFile(flowModGolden); err == nil {
 		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 			_, h, _ := strings.Cut(line, "\t")
-			f.Add([]byte(h))
+			if b, err := hex.DecodeString(h); err == nil {
+				f.Add(b)
+			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, msg []byte) {
