@@ -373,6 +373,9 @@ func parseLearn(acts []flowtable.Action, a []byte, two bool) ([]flowtable.Action
 			return nil, fmt.Errorf("bad learn spec header %#04x", hdr)
 		}
 		sp := flowtable.LearnSpec{Kind: kind, SrcIsImm: hdr&(1<<13) != 0}
+		if sp.SrcIsImm && kind == flowtable.LearnOutput {
+			return nil, fmt.Errorf("learn output from an immediate")
+		}
 		if sp.SrcIsImm {
 			w := (n + 15) / 16 * 2
 			if len(p) < w || w > 16 {
