@@ -198,6 +198,10 @@ func (p *parser) flowMod() (*FlowMod, error) {
 	}
 	f := &Flow{Priority: DefaultPriority, Created: now}
 	m := &FlowMod{Command: p.cmd, Flow: f, AllTables: true, OutPort: PortNone}
+	// ovs-ofctl sends a modify without a cookie mask as an OpenFlow 1.0
+	// flow mod, whose one cookie field becomes the modified flows'
+	// cookie: without cookie= that is 0 (checked against OVS 3.1).
+	m.NewCookie = p.cmd == CmdModify || p.cmd == CmdModifyStrict
 	var actions *token
 	for {
 		t, ok := p.next()

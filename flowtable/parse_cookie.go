@@ -13,7 +13,10 @@ import (
 //     silently selecting every flow: to match, give a mask (V/-1 = exactly
 //     V).
 //   - cookie=V/M selects flows whose cookie&M == V&M (modify, delete and
-//     dump filters); an add cannot select, so it refuses a mask.
+//     dump filters) and leaves their cookies alone; an add cannot select,
+//     so it refuses a mask.
+//   - A modify without cookie= sets the cookie of the flows it changes to
+//     0, as ovs-ofctl's OpenFlow 1.0 flow mod does.
 //
 // Numbers are read like C's strtoull with base 0 (decimal, 0x hex, 0
 // octal; a leading minus wraps, so -1 is all ones), which is what OVS
@@ -42,6 +45,7 @@ func (p *parser) cookieField(t token, m *FlowMod) error {
 		return p.errAt(t.vcol+len(v)+1, mask, "bad cookie mask: %v", err)
 	}
 	m.CookieMask = cm
+	m.NewCookie = false // selecting by cookie: the flows keep theirs
 	return nil
 }
 

@@ -26,6 +26,8 @@ func TestCookieField(t *testing.T) {
 		{cmd: CmdAdd, in: "cookie=0x1/0xff,actions=drop", errCol: 8, errMsg: "mask is only allowed when modifying"},
 		{cmd: CmdModify, in: "cookie=0x5,actions=drop", cookie: 5, newCookie: true},
 		{cmd: CmdModify, in: "cookie=0x1/0xff,actions=drop", cookie: 1, mask: 0xff},
+		{cmd: CmdModify, in: "in_port=1,actions=drop", cookie: 0, newCookie: true},
+		{cmd: CmdModifyStrict, in: "priority=9,in_port=3,actions=drop", cookie: 0, newCookie: true},
 		{cmd: CmdModifyStrict, in: "cookie=0x1/-1,actions=drop", cookie: 1, mask: allOnes},
 		{cmd: CmdDelete, in: "cookie=0x1/-1", cookie: 1, mask: allOnes},
 		{cmd: CmdDelete, in: "cookie=-2/-1", cookie: allOnes - 1, mask: allOnes},

@@ -61,12 +61,11 @@ var coreProtocols = []struct {
 // something else than the text; the decodings are what Open vSwitch does
 // with the message.
 var coreKnownDiffs = map[string]string{
-	// ovs-ofctl sends a modify without cookie= as NXT_FLOW_MOD with new
-	// cookie 0, and Open vSwitch resets the modified flows' cookie to 0
-	// (checked live: cookie=0x9 became 0x0); flowtable's parser keeps it.
-	"nxm table=1,priority=7,ip actions=drop": "modify_strict all=false mask=0x0 new=true out=65535 | table=1, priority=7,ip actions=drop",
-	// The same in OpenFlow 1.0, whose one cookie field is the new cookie.
-	"of10 table=1,priority=7,ip actions=drop": "modify_strict all=false mask=0x0 new=true out=65535 | table=1, priority=7,ip actions=drop",
+	// A modify without cookie= resets the modified flows' cookie to 0 when
+	// ovs-ofctl sends it as OpenFlow 1.0 or NXM (its default, which
+	// flowtable's parser follows); OpenFlow 1.3 has no new cookie on a
+	// modify, so there the flows keep theirs (both checked live).
+	"of13 table=1,priority=7,ip actions=drop": "modify_strict all=false mask=0x0 new=false out=65535 | table=1, priority=7,ip actions=drop",
 	// On a flow matching a VLAN, OpenFlow 1.3 mod_vlan_vid is sent as a
 	// bare set_field (no push_vlan).
 	"of13 priority=5,ip,nw_src=10.0.0.0/8,vlan_tci=0x1005/0x1fff actions=mod_vlan_vid:7,output:2": "add all=false mask=0x0 new=false out=65535 | priority=5,ip,dl_vlan=5,nw_src=10.0.0.0/8 actions=set_field:4103->vlan_vid,output:2",
