@@ -131,6 +131,7 @@ type daemon struct {
 	sock    string
 	metrics string
 	cfgPath string
+	args    []string // more arguments after --config (e.g. an OVSDB database)
 	cmd     *exec.Cmd
 	log     *syncBuffer
 	exited  chan struct{} // closed when the process has been waited for
@@ -190,9 +191,9 @@ func (d *daemon) start() {
 	d.log = &syncBuffer{}
 	d.exited = make(chan struct{})
 	if d.cfgPath != "" {
-		d.cmd = exec.Command(gvsdBin, "--config", d.cfgPath)
+		d.cmd = exec.Command(gvsdBin, append([]string{"--config", d.cfgPath}, d.args...)...)
 	} else {
-		d.cmd = exec.Command(gvsdBin) // the embedded default configuration
+		d.cmd = exec.Command(gvsdBin, d.args...) // the embedded default configuration
 	}
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	// A race-enabled gvsd would otherwise sleep 1 s at every exit.

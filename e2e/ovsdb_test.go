@@ -120,33 +120,8 @@ func (s *ovsdbServer) get(table, record, column string) string {
 func startOVSDBDaemon(t *testing.T, dir, db string) *daemon {
 	t.Helper()
 	cfgPath, sock, metrics := writeConfig(t, daemonConfig{dir: dir})
-	d := &daemon{t: t, dir: dir, sock: sock, metrics: metrics, cfgPath: cfgPath, log: &syncBuffer{}, exited: make(chan struct{})}
-	d.cmd = exec.Command(gvsdBin, "--config", cfgPath, "unix:"+db)
-	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
-	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=20")
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	cmd, exited, log := d.cmd, d.exited, d.log
-	go func() {
-		d.err = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-		if strings.Contains(log.String(), "WARNING: DATA RACE") {
-			t.Errorf("the race detector found a race in gvsd")
-		}
-		if t.Failed() {
-			t.Logf("gvsd (pid %d) log:\n%s", cmd.Process.Pid, log.String())
-		}
-	})
-	d.waitReady()
+	d := &daemon{t: t, dir: dir, sock: sock, metrics: metrics, cfgPath: cfgPath, args: []string{"unix:" + db}}
+	d.start()
 	return d
 }
 
