@@ -145,6 +145,11 @@ func TestDeleteLearned(t *testing.T) {
 //	add-flow table=1,cookie=0x5,priority=5,ip,actions=drop
 //	mod-flows table=1,cookie=0x9,ip,actions=output:1
 //	-> cookie=0x9, table=1, priority=5,ip actions=output:1
+//	mod-flows table=1,ip,actions=output:2
+//	-> table=1, priority=5,ip actions=output:2
+//
+// (the OpenFlow 1.0 flow mod's one cookie field is the new cookie, 0
+// when the line has no cookie=).
 func TestModFlowsSetsCookie(t *testing.T) {
 	s := newSwitch(t)
 	b := s.bridge("br1", FailSecure)
@@ -157,10 +162,10 @@ func TestModFlowsSetsCookie(t *testing.T) {
 	if fs[0].Cookie != 0x9 {
 		t.Errorf("cookie %#x after mod-flows cookie=0x9, want 0x9", fs[0].Cookie)
 	}
-	// Without cookie= the cookie stays (OVS new_cookie = all-ones).
+	// Without cookie= the cookie becomes 0.
 	r2mods(t, b, flowtable.CmdModify, "table=1,ip,actions=output:2")
-	if c := r2table(b, 1)[0].Cookie; c != 0x9 {
-		t.Errorf("cookie %#x after mod-flows without cookie, want 0x9", c)
+	if c := r2table(b, 1)[0].Cookie; c != 0 {
+		t.Errorf("cookie %#x after mod-flows without cookie, want 0", c)
 	}
 }
 
