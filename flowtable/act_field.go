@@ -241,6 +241,16 @@ func (a SetField) format(aw *actionWriter) {
 		aw.addf("load:%s->%s[]", hex0(a.Value.Lo), name)
 		return
 	}
+	for dst, val := range a.RegLoads {
+		aw.addf("load:%s->%s", hex0(val), formatSubfield(dst))
+	}
+}
+
+// RegLoads yields the write as the NXAST_REG_LOAD actions Open vSwitch
+// encodes and prints it as: one per contiguous run of mask bits, cut into
+// pieces of at most 64 bits, each with its value.
+func (a SetField) RegLoads(yield func(dst Subfield, val uint64) bool) {
+	f := &fields[a.Field]
 	var mk, vk Key
 	mk.Set(f, a.Mask)
 	vk.Set(f, a.Value)
@@ -253,8 +263,9 @@ func (a SetField) format(aw *actionWriter) {
 		for ofs+n < f.Bits && (ofs+n)%64 != 0 && !mk.GetBits(f, ofs+n, 1).IsZero() {
 			n++
 		}
-		val := vk.GetBits(f, ofs, n)
-		aw.addf("load:%s->%s", hex0(val.Lo), formatSubfield(Subfield{Field: a.Field, Ofs: ofs, Bits: n}))
+		if !yield(Subfield{Field: a.Field, Ofs: ofs, Bits: n}, vk.GetBits(f, ofs, n).Lo) {
+			return
+		}
 		ofs += n
 	}
 }

@@ -465,24 +465,11 @@ func appendSetField(b []byte, v Version, a flowtable.SetField) ([]byte, error) {
 		}
 	}
 	// One NXAST_REG_LOAD per run of contiguous mask bits, each at most 64.
-	var mk, vk flowtable.Key
-	mk.Set(f, a.Mask)
-	vk.Set(f, a.Value)
-	for ofs := 0; ofs < f.Bits; {
-		if mk.GetBits(f, ofs, 1).IsZero() {
-			ofs++
-			continue
-		}
-		n := 1
-		for ofs+n < f.Bits && (ofs+n)%64 != 0 && !mk.GetBits(f, ofs+n, 1).IsZero() {
-			n++
-		}
+	for dst, val := range a.RegLoads {
 		var err error
-		b, err = appendRegLoad(b, flowtable.Subfield{Field: a.Field, Ofs: ofs, Bits: n}, vk.GetBits(f, ofs, n).Lo)
-		if err != nil {
+		if b, err = appendRegLoad(b, dst, val); err != nil {
 			return b, err
 		}
-		ofs += n
 	}
 	return b, nil
 }
