@@ -127,10 +127,10 @@ func parseAction(acts []flowtable.Action, v Version, a []byte) ([]flowtable.Acti
 			return nil, fmt.Errorf("set_field of %s: %w", fieldName(h.id), ErrShort)
 		}
 		f := flowtable.FieldByID(h.id)
-		sf := flowtable.SetField{Field: h.id, Value: readValue(a[8 : 8+n]), Mask: f.FullMask()}
+		sf := flowtable.SetField{Field: h.id, Value: readWireValue(a[8 : 8+n]), Mask: f.FullMask()}
 		if mask {
 			var mk flowtable.Key
-			mk.Set(f, readValue(a[8+n:8+2*n]))
+			mk.Set(f, readWireValue(a[8+n:8+2*n]))
 			sf.Mask = mk.Get(f)
 			sf.Value = sf.Value.And(sf.Mask)
 		}
@@ -381,7 +381,7 @@ func parseLearn(acts []flowtable.Action, a []byte, two bool) ([]flowtable.Action
 			if len(p) < w || w > 16 {
 				return nil, fmt.Errorf("learn immediate of %d bits", n)
 			}
-			sp.Imm = readValue(p[:w])
+			sp.Imm = readWireValue(p[:w])
 			p = p[w:]
 		} else {
 			if len(p) < 6 {

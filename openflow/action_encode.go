@@ -280,7 +280,7 @@ func appendAction(b []byte, v Version, a flowtable.Action) ([]byte, error) {
 		if a.Dst {
 			f = flowtable.FieldEthDst
 		}
-		return setFieldOXM(b, v, f, readValue(a.MAC[:]))
+		return setFieldOXM(b, v, f, readWireValue(a.MAC[:]))
 	case flowtable.SetIPv4Addr:
 		if v == OF10 {
 			t := uint16(at10SetNWSrc)
@@ -293,7 +293,7 @@ func appendAction(b []byte, v Version, a flowtable.Action) ([]byte, error) {
 		if a.Dst {
 			f = flowtable.FieldIPv4Dst
 		}
-		return setFieldOXM(b, v, f, readValue(a.Addr[:]))
+		return setFieldOXM(b, v, f, readWireValue(a.Addr[:]))
 	case flowtable.SetIPTOS:
 		if v == OF10 {
 			return std(b, at10SetNWTOS, a.TOS&^3), nil
@@ -380,7 +380,7 @@ func setFieldOXM(b []byte, v Version, f flowtable.FieldID, val flowtable.Value) 
 	if err != nil {
 		return b[:start], err
 	}
-	b = appendValue(b, val, int(h.len))
+	b = appendWireValue(b, val, int(h.len))
 	for (len(b)-start)%8 != 0 {
 		b = append(b, 0)
 	}
@@ -396,8 +396,8 @@ func setFieldMasked(b []byte, v Version, f flowtable.FieldID, val, mask flowtabl
 	if err != nil {
 		return b[:start], err
 	}
-	b = appendValue(b, val, int(h.len))
-	b = appendValue(b, mask, int(h.len))
+	b = appendWireValue(b, val, int(h.len))
+	b = appendWireValue(b, mask, int(h.len))
 	for (len(b)-start)%8 != 0 {
 		b = append(b, 0)
 	}
@@ -488,14 +488,14 @@ func legacySet(b []byte, a flowtable.SetField) ([]byte, bool) {
 		if a.Field == flowtable.FieldEthDst {
 			t = at10SetDLDst
 		}
-		mac := appendValue(nil, a.Value, 6)
+		mac := appendWireValue(nil, a.Value, 6)
 		return std(b, t, append(mac, 0, 0, 0, 0, 0, 0)...), true
 	case flowtable.FieldIPv4Src, flowtable.FieldIPv4Dst:
 		t := uint16(at10SetNWSrc)
 		if a.Field == flowtable.FieldIPv4Dst {
 			t = at10SetNWDst
 		}
-		return std(b, t, appendValue(nil, a.Value, 4)...), true
+		return std(b, t, appendWireValue(nil, a.Value, 4)...), true
 	case flowtable.FieldIPDSCP:
 		return std(b, at10SetNWTOS, byte(val<<2)), true
 	case flowtable.FieldTCPSrc, flowtable.FieldUDPSrc:
@@ -603,7 +603,7 @@ func appendLearnSpec(b []byte, sp flowtable.LearnSpec) ([]byte, error) {
 	b = append(b, be16(hdr)...)
 	var err error
 	if sp.SrcIsImm {
-		b = appendValue(b, sp.Imm, (n+15)/16*2)
+		b = appendWireValue(b, sp.Imm, (n+15)/16*2)
 	} else {
 		if b, _, err = appendHeader(b, sp.Src.Field, 0, false); err != nil {
 			return b, err

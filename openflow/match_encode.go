@@ -131,7 +131,7 @@ func (e *encoder) putIfAny(w int, id flowtable.FieldID) {
 }
 
 // oxm picks the wire form of a field for the encoder's version.
-func (e *encoder) oxm(nxm, oxm int) int { return pick(e.v, nxm, oxm, OF12) }
+func (e *encoder) oxm(nxm, oxm int) int { return pick(e.v, nxm, oxm) }
 
 // appendRaw writes the TLVs of m in nx_put_raw's order.
 func appendRaw(b []byte, v Version, m *flowtable.Match, ck nxCookie) ([]byte, error) {
@@ -160,7 +160,7 @@ func appendRaw(b []byte, v Version, m *flowtable.Match, ck nxCookie) ([]byte, er
 		e.putField(e.oxm(wARPSHA, wARPSHAOXM), flowtable.FieldARPSHA)
 		e.putField(e.oxm(wARPTHA, wARPTHAOXM), flowtable.FieldARPTHA)
 	}
-	e.putField(pick(v, wTunID, wTunIDOXM, OF13), flowtable.FieldTunID)
+	e.putField(pick(v, wTunID, wTunIDOXM), flowtable.FieldTunID)
 	e.putField(wTunSrc, flowtable.FieldTunSrc)
 	e.putField(wTunDst, flowtable.FieldTunDst)
 	if v < OF15 {

@@ -2,7 +2,7 @@ package openflow
 
 import "github.com/gvs-project/gvs/flowtable"
 
-// An NXM/OXM header is class(16) ftField(7) hasmask(1) length(8). Experimenter
+// An NXM/OXM header is class(16) field(7) hasmask(1) length(8). Experimenter
 // OXM fields (class 0xffff) are followed by a 32-bit experimenter ID that
 // the length byte counts.
 const (
@@ -34,6 +34,7 @@ type wireField struct {
 	n     int    // value bytes
 	id    flowtable.FieldID
 	kind  wireKind
+	since Version // the first OpenFlow version that has this name
 }
 
 func wf(class uint16, field uint8, n int, id flowtable.FieldID) wireField {
@@ -125,17 +126,22 @@ const (
 	nWire   = wXXReg0 + 4
 )
 
-var wireFields [nWire]wireField
+var wireFields = buildWireFields()
 
 // wireIndex finds a wire field by class, field and experimenter.
-var wireIndex = map[uint64]int{}
+var wireIndex = func() map[uint64]int {
+	idx := make(map[uint64]int, nWire)
+	for i, f := range wireFields {
+		idx[wireKey(f.class, f.field, f.exp)] = i
+	}
+	return idx
+}()
 
 func wireKey(class uint16, field uint8, exp uint32) uint64 {
 	return uint64(class)<<40 | uint64(field)<<32 | uint64(exp)
 }
 
-func init() {
-	w := &wireFields
+func buildWireFields() (w [nWire]wireField) {
 	w[wInPort] = wf(nxmClassOF, 0, 2, flowtable.FieldInPort)
 	w[wInPortOXM] = wireField{class: oxmClassBasic, field: 0, n: 4, id: flowtable.FieldInPort, kind: kindInPortOXM}
 	w[wEthSrc] = wf(nxmClassOF, 2, 6, flowtable.FieldEthSrc)
@@ -222,16 +228,28 @@ func init() {
 	for i := 0; i < 4; i++ {
 		w[wXXReg0+i] = wf(nxmClassNX, uint8(111+i), 16, flowtable.FieldXXReg0+flowtable.FieldID(i))
 	}
-	for i, f := range w {
-		wireIndex[wireKey(f.class, f.field, f.exp)] = i
+	// NXM names date from OpenFlow 1.0, OXM_OF_* from 1.2, the packet
+	// registers from 1.3; tun_id and tcp_flags came to OXM later.
+	for i := range w {
+		switch w[i].class {
+		case nxmClassOF, nxmClassNX:
+			w[i].since = OF10
+		case oxmClassBasic:
+			w[i].since = OF12
+		default:
+			w[i].since = OF13
+		}
 	}
+	w[wTunIDOXM].since = OF13
+	w[wTCPFlagsOXM].since = OF15
+	return w
 }
 
 // pick returns the NXM form of a field (version 0) or the form OVS uses in
 // OXM for version v: the OXM_OF one once the version has it, else the NXM
 // one.
-func pick(v Version, nxm, oxm int, since Version) int {
-	if v != 0 && v >= since {
+func pick(v Version, nxm, oxm int) int {
+	if v != 0 && v >= wireFields[oxm].since {
 		return oxm
 	}
 	return nxm
