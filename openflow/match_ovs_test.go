@@ -1,9 +1,11 @@
 package openflow
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // needOFCtl skips a live check when ovs-ofctl is not installed, except with CI=true where that is a failure.
@@ -25,35 +28,51 @@ func needOFCtl(t *testing.T) {
 }
 
 // ofctlMessages runs ovs-ofctl with args against a minimal fake switch
-// listening on a unix socket (the last argument names it as "SWITCH") and
-// returns the messages ovs-ofctl sent, hello, echo and barrier excluded.
-// The fake switch speaks version v: it answers hello, echo and barrier.
+// (see runOFCtl) and returns the messages ovs-ofctl sent, failing t when
+// ovs-ofctl fails.
 func ofctlMessages(t *testing.T, v Version, args ...string) [][]byte {
 	t.Helper()
-	dir, err := os.MkdirTemp("/tmp", "ofm")
+	msgs, err := runOFCtl(v, args...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return msgs
+}
+
+// runOFCtl runs ovs-ofctl with args against a minimal fake switch
+// listening on a unix socket (the argument "SWITCH" names it) and returns
+// the messages ovs-ofctl sent, hello, echo, barrier and stats requests
+// excluded. The fake switch speaks version v: it answers hello, echo,
+// barrier and (with an empty reply) stats requests. ovs-ofctl gets 10 s.
+func runOFCtl(v Version, args ...string) ([][]byte, error) {
+	dir, err := os.MkdirTemp("/tmp", "ofm")
+	if err != nil {
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	sock := filepath.Join(dir, "sw")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer ln.Close()
 	got := make(chan [][]byte, 1)
 	go func() { got <- fakeSwitch(ln, v) }()
+	args = append([]string(nil), args...)
 	for i, a := range args {
 		if a == "SWITCH" {
 			args[i] = "unix:" + sock
 		}
 	}
-	out, err := exec.Command("ovs-ofctl", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ovs-ofctl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ovs-ofctl", args...).CombinedOutput()
 	ln.Close()
-	return <-got
+	msgs := <-got
+	if err != nil {
+		return msgs, fmt.Errorf("ovs-ofctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return msgs, nil
 }
 
 // fakeSwitch serves one connection and returns what it received.
@@ -63,6 +82,7 @@ func fakeSwitch(ln net.Listener, v Version) [][]byte {
 		return nil
 	}
 	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	c.Write(AppendHeader(nil, Header{Version: v, Type: 0, Length: 8}))
 	var msgs [][]byte
 	for {
@@ -82,18 +102,24 @@ func fakeSwitch(ln net.Listener, v Version) [][]byte {
 		if os.Getenv("OFM_DEBUG") != "" {
 			println("fake switch got", hexs(msg))
 		}
-		reply := -1
+		var r []byte
 		switch {
 		case h.Type == 0:
 		case h.Type == 2: // echo request
-			reply = 3
+			r = AppendHeader(nil, Header{Version: h.Version, Type: 3, XID: h.XID})
 		case h.Version == OF10 && h.Type == 18, h.Version > OF10 && h.Type == 20: // barrier
-			reply = int(h.Type) + 1
+			r = AppendHeader(nil, Header{Version: h.Version, Type: h.Type + 1, XID: h.XID})
+		case h.Version == OF10 && h.Type == 16, h.Version > OF10 && h.Type == 18: // stats: an empty reply
+			r = AppendHeader(nil, Header{Version: h.Version, Type: h.Type + 1, XID: h.XID})
+			r = append(r, msg[8], msg[9], 0, 0)
+			if h.Version > OF10 {
+				r = append(r, 0, 0, 0, 0)
+			}
 		default:
 			msgs = append(msgs, msg)
 		}
-		if reply >= 0 {
-			r := AppendHeader(nil, Header{Version: h.Version, Type: uint8(reply), Length: 8, XID: h.XID})
+		if r != nil {
+			SetLength(r)
 			if _, err := c.Write(r); err != nil && !errors.Is(err, net.ErrClosed) {
 				return msgs
 			}
