@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -175,6 +176,12 @@ func TestOVSDBClient(t *testing.T) {
 	if got := db.get("interface", "p1", "mac_in_use"); !strings.Contains(got, ":") {
 		t.Errorf("interface p1 mac_in_use = %s, want a MAC", got)
 	}
+	// mtu_request changes the host interface's MTU, and mtu shows it.
+	db.vsctl("set", "interface", "p1", "mtu_request=1400")
+	await(t, 10*time.Second, "p1's MTU 1400 from mtu_request", func() bool {
+		ni, err := net.InterfaceByName("p1")
+		return err == nil && ni.MTU == 1400 && db.get("interface", "p1", "mtu") == "1400"
+	})
 	if got := db.get("bridge", "br0", "datapath_id"); len(strings.Trim(got, `"`)) != 16 {
 		t.Errorf("bridge br0 datapath_id = %s, want 16 hex digits", got)
 	}

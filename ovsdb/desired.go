@@ -57,11 +57,15 @@ func portWants(bridge string, p *Port, ifaces map[string]*Interface) []wantPort 
 		return nil
 	}
 	i := list[0]
+	mtu := 0
+	if i.MTURequest != nil && *i.MTURequest > 0 {
+		mtu = *i.MTURequest
+	}
 	if p.Name == bridge && i.Name == bridge && i.Type == "internal" {
-		return []wantPort{{IfaceUUID: i.UUID, Config: configName(i.Name), Local: true}}
+		return []wantPort{{IfaceUUID: i.UUID, Config: configName(i.Name), Local: true, MTU: mtu}}
 	}
 	pc, err := portConfig(p, i)
-	return []wantPort{{IfaceUUID: i.UUID, Config: pc, Err: err}}
+	return []wantPort{{IfaceUUID: i.UUID, Config: pc, Err: err, MTU: mtu}}
 }
 
 // nonEmpty is m, or nil if it is empty (libovsdb gives empty maps).

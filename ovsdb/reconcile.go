@@ -42,6 +42,9 @@ type wantPort struct {
 	Config    config.Port
 	Local     bool
 	Err       error
+	// MTU is the Interface's mtu_request (0: none), applied to the port's
+	// host interface if it has one.
+	MTU int
 }
 
 // result is what became of one Interface row.
@@ -120,6 +123,12 @@ func (r *Reconciler) Apply(want []wantBridge) map[string]result {
 		brErr := r.applyBridge(b, haveBr[b.Name])
 		for _, p := range b.Ports {
 			res[p.IfaceUUID] = r.applyPort(b.Name, brErr, p, have)
+			if rs := res[p.IfaceUUID]; rs.Err == "" && p.MTU > 0 {
+				if err := setHostMTU(p.Config.Name, p.Config.Type, p.MTU); err != nil {
+					rs.Err = err.Error()
+					res[p.IfaceUUID] = rs
+				}
+			}
 		}
 	}
 	return res
